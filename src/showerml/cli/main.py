@@ -1,0 +1,58 @@
+"""Entry point of the ``showerml`` command; turns :class:`ShowermlError` into ``error: …`` and exit code 2."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+from showerml import __version__
+from showerml.errors import ShowermlError
+
+app = typer.Typer(
+    name="showerml",
+    help="Machine learning on particle and astroparticle detector data: simulate → train → evaluate → report.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+#: command modules; each exposes ``register(app)``
+COMMAND_MODULES = (
+    "showerml.cli.simulate",
+    "showerml.cli.inspect",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"showerml {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """showerml command line."""
+
+
+for _module in COMMAND_MODULES:
+    importlib.import_module(_module).register(app)
+
+
+def run() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except ShowermlError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        typer.echo("error: interrupted; nothing was written under the output name", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    run()

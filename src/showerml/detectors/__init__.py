@@ -1,0 +1,1 @@
+"""Detector geometries and physics simulators (numpy only, no torch)."""

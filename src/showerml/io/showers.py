@@ -1,0 +1,176 @@
+"""Calorimeter shower files as one in-memory form, :class:`ShowerData`, whatever their layout.
+
+Reading streams in chunks (``ShowerFile.iter_chunks``) so files larger than memory can be processed; every chunk is
+validated (finite, non-negative deposits, positive incident energies). Writing goes through the atomic
+:class:`~showerml.io.hdf5.EventWriter` in the CaloGAN layout (CaloGAN geometry only) or the CaloChallenge layout
+(any geometry, gzip), which the CaloChallenge evaluation script reads unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from showerml.detectors.geometries import CALOGAN as CALOGAN_GEOMETRY
+from showerml.detectors.geometries import calochallenge_binning_from_xml, known_calochallenge_geometry
+from showerml.errors import DataFileError, InputError
+from showerml.geometry import Geometry
+from showerml.io.hdf5 import EventWriter, _plain, open_h5
+from showerml.io.layouts import CALOCHALLENGE, CALOGAN, Layout, check_values, detect_layout
+
+__all__ = ["ShowerData", "ShowerFile", "load_showers", "write_showers"]
+
+GEV = 1000.0
+
+
+@dataclass
+class ShowerData:
+    """Showers in MeV: ``incident`` (N,), ``voxels`` (N, n_voxels), optional per-layer ``overflow`` (N, L)."""
+
+    incident: np.ndarray
+    voxels: np.ndarray
+    geometry: Geometry
+    overflow: np.ndarray | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.incident)
+
+    def __post_init__(self) -> None:
+        if self.voxels.ndim != 2 or self.voxels.shape[1] != self.geometry.n_voxels:
+            raise InputError(
+                f"showers of shape {self.voxels.shape} do not fit geometry '{self.geometry.name}' "
+                f"({self.geometry.n_voxels} voxels)"
+            )
+        if len(self.incident) != len(self.voxels):
+            raise InputError(f"{len(self.incident)} incident energies for {len(self.voxels)} showers")
+
+    def subset(self, index: slice | np.ndarray) -> ShowerData:
+        overflow = None if self.overflow is None else self.overflow[index]
+        return ShowerData(self.incident[index], self.voxels[index], self.geometry, overflow, dict(self.attrs))
+
+
+class ShowerFile:
+    """A CaloGAN or CaloChallenge file, opened lazily; ``binning`` (a CaloChallenge XML) sets an unknown geometry."""
+
+    def __init__(self, path: str | os.PathLike[str], binning: str | os.PathLike[str] | None = None) -> None:
+        self.path = Path(path)
+        with open_h5(self.path) as f:
+            self.layout: Layout = detect_layout(f, self.path)
+            self.n_events = self.layout.check_structure(f, self.path)
+            self.attrs = {k: _plain(v) for k, v in f.attrs.items()}
+            n_vox = f["showers"].shape[1] if self.layout is CALOCHALLENGE else None
+        self.geometry = self._geometry(n_vox, binning)
+
+    def _geometry(self, n_vox: int | None, binning: str | os.PathLike[str] | None) -> Geometry:
+        if binning is not None:
+            geometry = calochallenge_binning_from_xml(binning)
+        elif "geometry" in self.attrs:
+            geometry = Geometry.from_json(self.attrs["geometry"])
+        elif self.layout is CALOGAN:
+            geometry = CALOGAN_GEOMETRY
+        else:
+            found = known_calochallenge_geometry(int(n_vox or 0))
+            if found is None:
+                raise DataFileError(
+                    self.path, f"{n_vox} voxels match no built-in geometry; pass the challenge's --binning XML file"
+                )
+            geometry = found
+        if n_vox is not None and geometry.n_voxels != n_vox:
+            raise DataFileError(self.path, f"{n_vox} voxels per shower, the binning has {geometry.n_voxels}")
+        return geometry
+
+    def iter_chunks(self, chunk_size: int = 10_000, stop: int | None = None) -> Iterator[ShowerData]:
+        """Yield validated :class:`ShowerData` chunks of at most ``chunk_size`` showers."""
+        stop = self.n_events if stop is None else min(stop, self.n_events)
+        with open_h5(self.path) as f:
+            for start in range(0, stop, chunk_size):
+                end = min(start + chunk_size, stop)
+                try:
+                    raw = {k: f[k][start:end] for k in self.layout.datasets if k in f}
+                except OSError as exc:
+                    raise DataFileError(self.path, f"cannot read events {start}–{end}, truncated? ({exc})") from None
+                check_values(self.path, raw, self.layout, offset=start)
+                yield self._to_showers(raw)
+
+    def load(self, max_events: int | None = None) -> ShowerData:
+        """All showers (or the first ``max_events``) in memory."""
+        chunks = list(self.iter_chunks(stop=max_events))
+        overflow = None if chunks[0].overflow is None else np.concatenate([c.overflow for c in chunks])
+        return ShowerData(
+            np.concatenate([c.incident for c in chunks]),
+            np.concatenate([c.voxels for c in chunks]),
+            self.geometry,
+            overflow,
+            dict(self.attrs),
+        )
+
+    def _to_showers(self, raw: Mapping[str, np.ndarray]) -> ShowerData:
+        if self.layout is CALOGAN:
+            incident = raw["energy"][:, 0].astype(np.float64) * GEV
+            voxels = np.concatenate([raw[f"layer_{i}"].reshape(len(incident), -1) for i in range(3)], axis=1)
+            overflow = raw.get("overflow")
+        else:
+            incident = raw["incident_energies"][:, 0].astype(np.float64)
+            voxels = raw["showers"]
+            overflow = raw.get("overflow")
+        return ShowerData(incident, voxels.astype(np.float32, copy=False), self.geometry, overflow, dict(self.attrs))
+
+
+def load_showers(
+    path: str | os.PathLike[str], max_events: int | None = None, binning: str | os.PathLike[str] | None = None
+) -> ShowerData:
+    """Read a CaloGAN or CaloChallenge file into memory."""
+    return ShowerFile(path, binning).load(max_events)
+
+
+def calogan_arrays(data: ShowerData) -> dict[str, np.ndarray]:
+    """ShowerData in the CaloGAN layout (incident energy in GeV)."""
+    layers = data.geometry.split(data.voxels)
+    arrays = {"energy": (data.incident / GEV)[:, None].astype(np.float64)}
+    arrays |= {f"layer_{i}": layer for i, layer in enumerate(layers)}
+    if data.overflow is not None:
+        arrays["overflow"] = data.overflow
+    return arrays
+
+
+def calochallenge_arrays(data: ShowerData) -> dict[str, np.ndarray]:
+    """ShowerData in the CaloChallenge layout (MeV)."""
+    arrays = {"incident_energies": data.incident[:, None].astype(np.float64), "showers": data.voxels}
+    if data.overflow is not None:
+        arrays["overflow"] = data.overflow
+    return arrays
+
+
+def write_showers(
+    path: str | os.PathLike[str],
+    data: ShowerData,
+    layout: str = "auto",
+    attrs: Mapping[str, Any] | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Write showers atomically; ``layout`` is ``calogan``, ``calochallenge`` or ``auto`` (by geometry)."""
+    if layout == "auto":
+        layout = "calogan" if data.geometry == CALOGAN_GEOMETRY else "calochallenge"
+    if layout == "calogan":
+        if data.geometry != CALOGAN_GEOMETRY:
+            raise InputError(f"the CaloGAN layout needs the CaloGAN geometry, not '{data.geometry.name}'")
+        arrays = calogan_arrays(data)
+    elif layout == "calochallenge":
+        arrays = calochallenge_arrays(data)
+    else:
+        raise InputError(f"unknown layout '{layout}': use calogan or calochallenge")
+    meta = {"layout": layout, "geometry": data.geometry.to_json(), "units": "MeV, mm"}
+    if layout == "calogan":
+        meta["units"] = "energy: GeV; layer_*, overflow: MeV; mm"
+    meta |= dict(attrs or {})
+    with EventWriter(path, attrs=meta, overwrite=overwrite) as writer:
+        step = 10_000
+        for start in range(0, len(data), step):
+            writer.append({k: v[start : start + step] for k, v in arrays.items()})
+    return writer.path

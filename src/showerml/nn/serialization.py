@@ -1,0 +1,60 @@
+"""Models on disk as ``config.json`` + ``weights.safetensors``: no pickle, loading never executes code."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from showerml.errors import DataFileError
+
+__all__ = ["save_state", "load_state", "atomic_write_bytes"]
+
+CONFIG = "config.json"
+WEIGHTS = "weights.safetensors"
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def save_state(directory: str | os.PathLike[str], config: dict[str, Any], state: dict[str, torch.Tensor]) -> Path:
+    """Save a model folder atomically (weights first, then the config that marks the folder complete)."""
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".weights.", suffix=".tmp", dir=out)
+    os.close(fd)
+    try:
+        save_file({k: v.detach().contiguous().cpu() for k, v in state.items()}, tmp)
+        os.replace(tmp, out / WEIGHTS)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    atomic_write_bytes(out / CONFIG, json.dumps(config, indent=2, sort_keys=True).encode())
+    return out
+
+
+def load_state(directory: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    """Read a model folder written by :func:`save_state`."""
+    folder = Path(directory)
+    if not (folder / CONFIG).is_file() or not (folder / WEIGHTS).is_file():
+        raise DataFileError(folder, f"not a showerml model folder (needs {CONFIG} and {WEIGHTS})")
+    try:
+        config = json.loads((folder / CONFIG).read_text())
+        state = load_file(folder / WEIGHTS)
+    except (OSError, ValueError) as exc:
+        raise DataFileError(folder, f"damaged model folder ({exc})") from None
+    return config, state
