@@ -23,7 +23,7 @@ from showerml.geometry import Geometry
 from showerml.io.hdf5 import EventWriter, _plain, open_h5
 from showerml.io.layouts import CALOCHALLENGE, CALOGAN, Layout, check_values, detect_layout
 
-__all__ = ["ShowerData", "ShowerFile", "load_showers", "write_showers"]
+__all__ = ["ShowerData", "ShowerFile", "arrays_to_showers", "load_showers", "write_showers"]
 
 GEV = 1000.0
 
@@ -111,15 +111,25 @@ class ShowerFile:
         )
 
     def _to_showers(self, raw: Mapping[str, np.ndarray]) -> ShowerData:
-        if self.layout is CALOGAN:
-            incident = raw["energy"][:, 0].astype(np.float64) * GEV
-            voxels = np.concatenate([raw[f"layer_{i}"].reshape(len(incident), -1) for i in range(3)], axis=1)
-            overflow = raw.get("overflow")
-        else:
-            incident = raw["incident_energies"][:, 0].astype(np.float64)
-            voxels = raw["showers"]
-            overflow = raw.get("overflow")
-        return ShowerData(incident, voxels.astype(np.float32, copy=False), self.geometry, overflow, dict(self.attrs))
+        return arrays_to_showers(raw, self.geometry, self.attrs)
+
+
+def arrays_to_showers(
+    raw: Mapping[str, np.ndarray], geometry: Geometry | None = None, attrs: Mapping[str, Any] | None = None
+) -> ShowerData:
+    """CaloGAN- or CaloChallenge-layout arrays (as in a file or from a simulator) → :class:`ShowerData`."""
+    if "layer_0" in raw:
+        incident = raw["energy"][:, 0].astype(np.float64) * GEV
+        voxels = np.concatenate([raw[f"layer_{i}"].reshape(len(incident), -1) for i in range(3)], axis=1)
+        geometry = geometry or CALOGAN_GEOMETRY
+    else:
+        incident = raw["incident_energies"][:, 0].astype(np.float64)
+        voxels = raw["showers"]
+        if geometry is None:
+            geometry = known_calochallenge_geometry(voxels.shape[1])
+            if geometry is None:
+                raise InputError(f"{voxels.shape[1]} voxels match no built-in geometry; give the geometry")
+    return ShowerData(incident, voxels.astype(np.float32, copy=False), geometry, raw.get("overflow"), dict(attrs or {}))
 
 
 def load_showers(

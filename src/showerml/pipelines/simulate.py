@@ -17,10 +17,11 @@ from typing import Any, Protocol
 import numpy as np
 
 from showerml.errors import InputError
+from showerml.io.showers import ShowerData, arrays_to_showers
 from showerml.io.hdf5 import EventWriter, check_output_path
 from showerml.spectra import Spectrum
 
-__all__ = ["Simulator", "simulate_to_file", "simulate_chunks"]
+__all__ = ["Simulator", "simulate_showers", "simulate_to_file", "simulate_chunks"]
 
 
 class Simulator(Protocol):
@@ -91,3 +92,10 @@ def simulate_to_file(
         if finish is not None:
             writer.set_attrs(**finish(writer.n_events))
     return writer.path
+
+
+def simulate_showers(sim: Simulator, n: int, spectrum: Spectrum, seed: int, workers: int = 1) -> ShowerData:
+    """Simulate calorimeter showers in memory (same events as :func:`simulate_to_file` with the same seed)."""
+    chunks = list(simulate_chunks(sim, n, spectrum, seed, workers))
+    arrays = {k: np.concatenate([c[k] for c in chunks]) for k in chunks[0]}
+    return arrays_to_showers(arrays, attrs={**sim.attrs(), "spectrum": spectrum.spec, "seed": seed})
