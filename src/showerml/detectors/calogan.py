@@ -104,11 +104,11 @@ class CaloGANSimulator:
         rng = np.random.default_rng(seed)
         energy = spectrum.sample(rng, n)
         cells, overflow = bin_spots(self.deposit(energy, rng), n)
-        layers = CALOGAN.split(cells)
+        layers = CALOGAN.split(cells.astype(np.float32))
         return {
             "energy": (energy / 1000.0)[:, None],
             "layer_0": layers[0],
             "layer_1": layers[1],
             "layer_2": layers[2],
-            "overflow": overflow,
+            "overflow": overflow.astype(np.float32),
         }

@@ -79,7 +79,7 @@ class EventWriter:
         attrs: Mapping[str, Any] | None = None,
         overwrite: bool = False,
         compression: str = "gzip",
-        compression_level: int = 4,
+        compression_level: int = 1,
         chunk_events: int = 1024,
     ) -> None:
         self.path = check_output_path(path, overwrite)

@@ -1,0 +1,89 @@
+"""The command line: happy paths and every bad input the foundation issue names (exit 2, one line, no file)."""
+
+import os
+import subprocess
+import sys
+
+import h5py
+import pytest
+
+
+def showerml(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "showerml.cli.main", *map(str, args)],
+        capture_output=True, text=True, cwd=cwd, env={**os.environ, "MPLBACKEND": "Agg"},
+    )
+
+
+def test_simulate_inspect_display(tmp_path):
+    out = tmp_path / "e.h5"
+    r = showerml("simulate", "calogan", "--particle", "e+", "--n", 200, "--energy", "uniform:1,100", "--seed", 1,
+                 "--workers", 2, "--out", out, "--quiet")
+    assert r.returncode == 0, r.stderr
+    with h5py.File(out) as f:
+        assert f["layer_0"].shape == (200, 3, 96) and f.attrs["detector"] == "calogan"
+    r = showerml("inspect", out)
+    assert r.returncode == 0 and "CaloGAN" in r.stdout and "events: 200" in r.stdout and "seed: 1" in r.stdout
+    png = tmp_path / "ev.png"
+    r = showerml("display", out, "--event", 3, "--out", png)
+    assert r.returncode == 0, r.stderr
+    assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--particle", "proton"], "unknown particle"),
+        (["--energy", "uniform:100,1"], "inverted"),
+        (["--energy", "uniform:-1,10"], "positive"),
+        (["--energy", "fixed:0"], "positive"),
+        (["--n", "0"], "--n must be a positive"),
+        (["--n", "-5"], "--n must be a positive"),
+        (["--workers", "0"], "--workers"),
+    ],
+)
+def test_simulate_bad_input(tmp_path, args, message):
+    out = tmp_path / "x.h5"
+    r = showerml("simulate", "calogan", "--out", out, "--n", 10, *args)
+    assert r.returncode == 2
+    assert r.stderr.startswith("error:") and message in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unknown_detector_and_unwritable_output(tmp_path):
+    r = showerml("simulate", "atlas", "--out", tmp_path / "x.h5")
+    assert r.returncode == 2 and "No such command" in r.stderr
+    r = showerml("simulate", "calogan", "--n", 10, "--out", tmp_path / "missing" / "x.h5")
+    assert r.returncode == 2 and "does not exist" in r.stderr
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("running as a user who can write anywhere")
+        r = showerml("simulate", "calogan", "--n", 10, "--out", locked / "x.h5")
+        assert r.returncode == 2 and "cannot write" in r.stderr
+    finally:
+        locked.chmod(0o700)
+
+
+def test_existing_output_is_kept_without_overwrite(tmp_path):
+    out = tmp_path / "e.h5"
+    assert showerml("simulate", "calogan", "--n", 20, "--out", out, "-q").returncode == 0
+    before = out.read_bytes()
+    r = showerml("simulate", "calogan", "--n", 30, "--seed", 5, "--out", out, "-q")
+    assert r.returncode == 2 and "--overwrite" in r.stderr and out.read_bytes() == before
+    assert showerml("simulate", "calogan", "--n", 30, "--out", out, "--overwrite", "-q").returncode == 0
+    with h5py.File(out) as f:
+        assert len(f["energy"]) == 30
+
+
+def test_inspect_and_display_bad_files(tmp_path):
+    bad = tmp_path / "bad.h5"
+    bad.write_bytes(b"not hdf5 at all")
+    r = showerml("inspect", bad)
+    assert r.returncode == 2 and str(bad) in r.stderr
+    out = tmp_path / "e.h5"
+    showerml("simulate", "calogan", "--n", 5, "--out", out, "-q")
+    r = showerml("display", out, "--event", 9, "--out", tmp_path / "p.png")
+    assert r.returncode == 2 and "out of range" in r.stderr and not (tmp_path / "p.png").exists()

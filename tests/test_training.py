@@ -1,0 +1,71 @@
+"""The shared training loop: it learns, stops early, checkpoints atomically and resumes exactly."""
+
+import torch
+from torch import nn
+
+from showerml.nn import TrainConfig, load_state, save_state, train
+
+
+def _data(seed=0, n=512):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 3, generator=g)
+    y = x @ torch.tensor([1.5, -2.0, 0.5]) + 0.1 * torch.randn(n, generator=g)
+    return (x[:400], y[:400]), (x[400:], y[400:])
+
+
+def mse(model, batch):
+    x, y = batch
+    return ((model(x).squeeze(-1) - y) ** 2).mean()
+
+
+def _model():
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(3, 16), nn.Tanh(), nn.Linear(16, 1))
+
+
+def test_loop_learns_a_linear_map():
+    tr, va = _data()
+    model = _model()
+    result = train(model, mse, tr, va, TrainConfig(epochs=60, lr=1e-2, batch_size=64, progress=False))
+    assert result.val_loss[0] > 0.5 and result.best_val < 0.1
+    assert result.best_val == min(result.val_loss)
+
+
+def test_early_stopping_restores_the_best_weights():
+    tr, va = _data()
+    model = _model()
+    cfg = TrainConfig(epochs=500, lr=5e-2, batch_size=8, patience=3, progress=False)
+    result = train(model, mse, tr, va, cfg)
+    assert result.stopped_early and result.epochs_run < 500
+    assert result.epochs_run - 1 - result.best_epoch == 3
+    from showerml.nn.training import evaluate_loss
+
+    assert abs(evaluate_loss(model, mse, va, 1024) - result.best_val) < 1e-6
+
+
+def test_resume_after_a_kill_gives_the_same_model(tmp_path):
+    tr, va = _data()
+    straight = _model()
+    train(straight, mse, tr, va, TrainConfig(epochs=6, lr=1e-2, batch_size=32, progress=False, patience=100))
+
+    interrupted = _model()
+    train(interrupted, mse, tr, va, TrainConfig(epochs=3, lr=1e-2, batch_size=32, progress=False, patience=100),
+          checkpoint_dir=tmp_path)
+    assert (tmp_path / "checkpoint.pt").exists() and not list(tmp_path.glob(".checkpoint*"))
+    resumed = _model()
+    result = train(resumed, mse, tr, va, TrainConfig(epochs=6, lr=1e-2, batch_size=32, progress=False, patience=100),
+                   checkpoint_dir=tmp_path, resume=True)
+    assert result.epochs_run == 6 and len(result.val_loss) == 6
+    for a, b in zip(straight.state_dict().values(), resumed.state_dict().values(), strict=True):
+        torch.testing.assert_close(a, b)
+
+
+def test_save_and_load_model_folder(tmp_path):
+    model = _model()
+    save_state(tmp_path / "m", {"kind": "mlp", "hidden": 16}, model.state_dict())
+    config, state = load_state(tmp_path / "m")
+    other = _model()
+    other.load_state_dict(state)
+    assert config == {"hidden": 16, "kind": "mlp"}
+    x = torch.randn(4, 3)
+    torch.testing.assert_close(model(x), other(x))
