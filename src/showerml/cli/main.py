@@ -22,6 +22,8 @@ app = typer.Typer(
 COMMAND_MODULES = (
     "showerml.cli.simulate",
     "showerml.cli.inspect",
+    "showerml.cli.display",
+    "showerml.cli.demo",
 )
 
 
