@@ -30,6 +30,16 @@ def test_simulate_inspect_display(tmp_path):
     assert png.read_bytes()[:4] == b"\x89PNG"
 
 
+def test_simulate_calochallenge2(tmp_path):
+    out = tmp_path / "ds2.h5"
+    r = showerml("simulate", "calochallenge2", "--n", 30, "--out", out, "-q")
+    assert r.returncode == 0, r.stderr
+    with h5py.File(out) as f:
+        assert f["showers"].shape == (30, 6480) and f.attrs["detector"] == "calochallenge2"
+    r = showerml("simulate", "calochallenge2", "--particle", "pi+", "--n", 5, "--out", tmp_path / "y.h5")
+    assert r.returncode == 2 and "unknown particle" in r.stderr and not (tmp_path / "y.h5").exists()
+
+
 @pytest.mark.parametrize(
     "args, message",
     [

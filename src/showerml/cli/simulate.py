@@ -6,7 +6,6 @@ from pathlib import Path
 
 import typer
 
-from showerml.errors import InputError
 from showerml.spectra import parse_spectrum
 
 simulate_app = typer.Typer(help="Simulate detector events into an HDF5 file.", no_args_is_help=True)
@@ -38,9 +37,25 @@ def calogan(
     typer.echo(f"wrote {n} {particle} showers ({spectrum.spec} GeV, seed {seed}) to {path}")
 
 
-def check_positive(name: str, value: int) -> None:
-    if value <= 0:
-        raise InputError(f"{name} must be positive, got {value}")
+@simulate_app.command("calochallenge2")
+def calochallenge2(
+    out: Path = typer.Option(..., "--out", "-o", help="Output HDF5 file (CaloChallenge layout, gzip)."),
+    particle: str = typer.Option("e-", "--particle", "-p", help="e-, e+ or gamma."),
+    n: int = typer.Option(1000, "--n", help="Number of showers."),
+    energy: str = typer.Option("loguniform:1,1000", "--energy", help="Incident energies (GeV), as for calogan."),
+    seed: int = SEED,
+    workers: int = WORKERS,
+    overwrite: bool = OVERWRITE,
+    quiet: bool = QUIET,
+) -> None:
+    """Showers in the CaloChallenge dataset-2 W/Si calorimeter (45 layers × 16 α × 9 r = 6480 voxels)."""
+    from showerml.detectors.calochallenge import CaloChallenge2Simulator
+    from showerml.pipelines.simulate import simulate_to_file
+
+    spectrum = parse_spectrum(energy)
+    sim = CaloChallenge2Simulator(particle)
+    path = simulate_to_file(sim, n, spectrum, seed, out, workers, overwrite, progress=not quiet)
+    typer.echo(f"wrote {n} {particle} showers ({spectrum.spec} GeV, seed {seed}) to {path}")
 
 
 def register(app: typer.Typer) -> None:
