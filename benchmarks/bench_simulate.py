@@ -34,20 +34,45 @@ def main() -> None:
     geant4_rate = 2 / (GEANT4_SECONDS_PER_GEV * MEAN_GEV)  # two cores
     for workers in (1, 2):
         value = rate("e+", 30_000, workers)
-        print(json.dumps({
-            "benchmark": f"calogan_eplus_showers_per_second_{workers}_worker{'s' if workers > 1 else ''}",
-            "value": round(value, 1), "unit": "showers/s", "target": 3000 if workers == 2 else None,
-            "anchor": round(geant4_rate * workers / 2, 2), "anchor_source": "Geant4 ≈ 7 ms/GeV/core (PHYSICS.md)",
-            "ratio": round(value / (geant4_rate * workers / 2), 1),
-        }), flush=True)
+        print(
+            json.dumps(
+                {
+                    "benchmark": f"calogan_eplus_showers_per_second_{workers}_worker{'s' if workers > 1 else ''}",
+                    "value": round(value, 1),
+                    "unit": "showers/s",
+                    "target": 3000 if workers == 2 else None,
+                    "anchor": round(geant4_rate * workers / 2, 2),
+                    "anchor_source": "Geant4 ≈ 7 ms/GeV/core (PHYSICS.md)",
+                    "ratio": round(value / (geant4_rate * workers / 2), 1),
+                }
+            ),
+            flush=True,
+        )
     for particle in ("gamma", "pi+"):
         value = rate(particle, 20_000, 2)
-        print(json.dumps({"benchmark": f"calogan_{particle}_showers_per_second_2_workers", "value": round(value, 1),
-                          "unit": "showers/s"}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "benchmark": f"calogan_{particle}_showers_per_second_2_workers",
+                    "value": round(value, 1),
+                    "unit": "showers/s",
+                }
+            ),
+            flush=True,
+        )
 
     value = rate("e-", 10_000, 2, CaloChallenge2Simulator("e-"), "loguniform:1,1000")
-    print(json.dumps({"benchmark": "calochallenge2_electron_showers_per_second_2_workers", "value": round(value, 1),
-                      "unit": "showers/s", "note": "6480 voxels, log-uniform 1 GeV - 1 TeV"}), flush=True)
+    print(
+        json.dumps(
+            {
+                "benchmark": "calochallenge2_electron_showers_per_second_2_workers",
+                "value": round(value, 1),
+                "unit": "showers/s",
+                "note": "6480 voxels, log-uniform 1 GeV - 1 TeV",
+            }
+        ),
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -63,8 +63,15 @@ def test_threshold_and_sparsity():
 
 def test_file_is_in_the_challenge_layout(tmp_path):
     """What the challenge's evaluation script checks: the two datasets, (N, 1) and (N, 6480), gzip, in MeV."""
-    path = simulate_to_file(CaloChallenge2Simulator(), 120, parse_spectrum("loguniform:1,1000"), 3, tmp_path / "ds2.h5",
-                            workers=2, progress=False)
+    path = simulate_to_file(
+        CaloChallenge2Simulator(),
+        120,
+        parse_spectrum("loguniform:1,1000"),
+        3,
+        tmp_path / "ds2.h5",
+        workers=2,
+        progress=False,
+    )
     with h5py.File(path) as f:
         assert {"incident_energies", "showers"} <= set(f.keys())
         assert f["incident_energies"].shape == (120, 1) and f["showers"].shape == (120, 6480)

@@ -11,14 +11,32 @@ import pytest
 def showerml(*args, cwd=None):
     return subprocess.run(
         [sys.executable, "-m", "showerml.cli.main", *map(str, args)],
-        capture_output=True, text=True, cwd=cwd, env={**os.environ, "MPLBACKEND": "Agg"},
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "MPLBACKEND": "Agg"},
     )
 
 
 def test_simulate_inspect_display(tmp_path):
     out = tmp_path / "e.h5"
-    r = showerml("simulate", "calogan", "--particle", "e+", "--n", 200, "--energy", "uniform:1,100", "--seed", 1,
-                 "--workers", 2, "--out", out, "--quiet")
+    r = showerml(
+        "simulate",
+        "calogan",
+        "--particle",
+        "e+",
+        "--n",
+        200,
+        "--energy",
+        "uniform:1,100",
+        "--seed",
+        1,
+        "--workers",
+        2,
+        "--out",
+        out,
+        "--quiet",
+    )
     assert r.returncode == 0, r.stderr
     with h5py.File(out) as f:
         assert f["layer_0"].shape == (200, 3, 96) and f.attrs["detector"] == "calogan"

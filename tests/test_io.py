@@ -12,7 +12,9 @@ from .conftest import SHARED_DATA
 
 def _random_showers(n: int, geometry, seed: int = 0) -> ShowerData:
     rng = np.random.default_rng(seed)
-    voxels = rng.exponential(10.0, (n, geometry.n_voxels)).astype(np.float32) * (rng.random((n, geometry.n_voxels)) < 0.3)
+    voxels = rng.exponential(10.0, (n, geometry.n_voxels)).astype(np.float32) * (
+        rng.random((n, geometry.n_voxels)) < 0.3
+    )
     return ShowerData(rng.uniform(1e3, 1e5, n), voxels, geometry, rng.exponential(1.0, (n, geometry.n_layers)))
 
 

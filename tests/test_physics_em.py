@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from showerml.detectors.physics import BGO, PB, W, mixture, LAR
+from showerml.detectors.physics import BGO, LAR, PB, W, mixture
 from showerml.detectors.physics.em import EMConfig, em_shower_spots
 
 PURE_GFLASH = EMConfig(halo_fraction=0.0)
 
 
-def _mean_profile(e_mev, material, photon, n=400, seed=0, config=PURE_GFLASH):
+def _mean_profile(e_mev, material, photon, n=1000, seed=0, config=PURE_GFLASH):
     """Average dE/dt of ``n`` showers in 0.25 X0 bins out to 40 X0."""
     rng = np.random.default_rng(seed)
     spots = em_shower_spots(np.full(n, e_mev), material, rng, photon=photon, config=config)
@@ -20,7 +20,7 @@ def _mean_profile(e_mev, material, photon, n=400, seed=0, config=PURE_GFLASH):
 
 
 def _smoothed_argmax(t, profile):
-    smooth = np.convolve(profile, np.ones(5) / 5, mode="same")
+    smooth = np.convolve(profile, np.ones(7) / 7, mode="same")
     return t[np.argmax(smooth)]
 
 

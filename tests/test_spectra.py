@@ -7,7 +7,12 @@ from showerml.spectra import parse_spectrum
 
 @pytest.mark.parametrize(
     "text, lo, hi",
-    [("fixed:50", 50, 50), ("uniform:1,100", 1, 100), ("loguniform:1,1000", 1, 1000), ("powerlaw:2.7,100,1e5", 100, 1e5)],
+    [
+        ("fixed:50", 50, 50),
+        ("uniform:1,100", 1, 100),
+        ("loguniform:1,1000", 1, 1000),
+        ("powerlaw:2.7,100,1e5", 100, 1e5),
+    ],
 )
 def test_samples_stay_in_range_and_are_mev(text, lo, hi):
     e = parse_spectrum(text).sample(np.random.default_rng(0), 10_000)

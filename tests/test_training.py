@@ -49,12 +49,25 @@ def test_resume_after_a_kill_gives_the_same_model(tmp_path):
     train(straight, mse, tr, va, TrainConfig(epochs=6, lr=1e-2, batch_size=32, progress=False, patience=100))
 
     interrupted = _model()
-    train(interrupted, mse, tr, va, TrainConfig(epochs=3, lr=1e-2, batch_size=32, progress=False, patience=100),
-          checkpoint_dir=tmp_path)
+    train(
+        interrupted,
+        mse,
+        tr,
+        va,
+        TrainConfig(epochs=3, lr=1e-2, batch_size=32, progress=False, patience=100),
+        checkpoint_dir=tmp_path,
+    )
     assert (tmp_path / "checkpoint.pt").exists() and not list(tmp_path.glob(".checkpoint*"))
     resumed = _model()
-    result = train(resumed, mse, tr, va, TrainConfig(epochs=6, lr=1e-2, batch_size=32, progress=False, patience=100),
-                   checkpoint_dir=tmp_path, resume=True)
+    result = train(
+        resumed,
+        mse,
+        tr,
+        va,
+        TrainConfig(epochs=6, lr=1e-2, batch_size=32, progress=False, patience=100),
+        checkpoint_dir=tmp_path,
+        resume=True,
+    )
     assert result.epochs_run == 6 and len(result.val_loss) == 6
     for a, b in zip(straight.state_dict().values(), resumed.state_dict().values(), strict=True):
         torch.testing.assert_close(a, b)

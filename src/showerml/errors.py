@@ -30,6 +30,4 @@ class MissingExtraError(ShowermlError, ImportError):
     """An optional dependency is not installed."""
 
     def __init__(self, feature: str, extra: str, module: str) -> None:
-        super().__init__(
-            f"{feature} needs the '{module}' package: pip install 'showerml[{extra}]'"
-        )
+        super().__init__(f"{feature} needs the '{module}' package: pip install 'showerml[{extra}]'")

@@ -103,9 +103,7 @@ class Geometry:
     def split(self, voxels: np.ndarray) -> list[np.ndarray]:
         """Flat ``(N, n_voxels)`` → per-layer arrays ``(N, *layer.shape)``."""
         if voxels.shape[-1] != self.n_voxels:
-            raise InputError(
-                f"geometry '{self.name}' has {self.n_voxels} voxels, the showers have {voxels.shape[-1]}"
-            )
+            raise InputError(f"geometry '{self.name}' has {self.n_voxels} voxels, the showers have {voxels.shape[-1]}")
         return [
             voxels[..., s].reshape(*voxels.shape[:-1], *layer.shape)
             for s, layer in zip(self.layer_slices, self.layers, strict=True)

@@ -41,8 +41,8 @@ def display(
 
     import matplotlib.pyplot as plt
 
+    from showerml.io.atomic import atomic_write_bytes
     from showerml.io.hdf5 import check_output_path
-    from showerml.nn.serialization import atomic_write_bytes
 
     out = out or path.with_name(f"{path.stem}_event{event}.png")
     if out.suffix.lower() != ".png":

@@ -21,7 +21,9 @@ def calogan(
     out: Path = typer.Option(..., "--out", "-o", help="Output HDF5 file (CaloGAN layout)."),
     particle: str = typer.Option("e+", "--particle", "-p", help="e+, e-, gamma or pi+."),
     n: int = typer.Option(1000, "--n", help="Number of showers."),
-    energy: str = typer.Option("uniform:1,100", "--energy", help="fixed:E | uniform:A,B | loguniform:A,B | powerlaw:G,A,B (GeV)."),
+    energy: str = typer.Option(
+        "uniform:1,100", "--energy", help="fixed:E | uniform:A,B | loguniform:A,B | powerlaw:G,A,B (GeV)."
+    ),
     seed: int = SEED,
     workers: int = WORKERS,
     overwrite: bool = OVERWRITE,

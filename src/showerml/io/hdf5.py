@@ -19,6 +19,7 @@ import numpy as np
 
 from showerml import __version__
 from showerml.errors import DataFileError, InputError
+from showerml.io.atomic import make_public
 
 __all__ = ["EventWriter", "check_output_path", "read_attrs", "open_h5"]
 
@@ -94,6 +95,7 @@ class EventWriter:
     def __enter__(self) -> EventWriter:
         fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent or ".")
         os.close(fd)
+        make_public(self._tmp)
         self._file = h5py.File(self._tmp, "w")
         for key, value in self.attrs.items():
             self._file.attrs[key] = value

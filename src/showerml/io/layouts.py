@@ -67,7 +67,9 @@ def check_values(path: object, arrays: dict[str, np.ndarray], layout: Layout, of
         flat = array.reshape(len(array), -1)
         bad = ~np.isfinite(flat).all(axis=1)
         if bad.any():
-            raise DataFileError(path, f"dataset '{key}' holds NaN or inf (first in event {offset + int(np.argmax(bad))})")
+            raise DataFileError(
+                path, f"dataset '{key}' holds NaN or inf (first in event {offset + int(np.argmax(bad))})"
+            )
         bad = (flat <= 0).any(axis=1) if spec.positive else (flat < 0).any(axis=1)
         if bad.any():
             what = "non-positive incident energies" if spec.positive else "negative energies"

@@ -56,9 +56,7 @@ class DijetSample:
 
     @staticmethod
     def concatenate(samples: Sequence[DijetSample]) -> DijetSample:
-        return DijetSample(
-            np.concatenate([s.features for s in samples]), np.concatenate([s.label for s in samples])
-        )
+        return DijetSample(np.concatenate([s.features for s in samples]), np.concatenate([s.label for s in samples]))
 
 
 def features_from_jets(columns: dict[str, np.ndarray]) -> np.ndarray:

@@ -12,23 +12,12 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from showerml.errors import DataFileError
+from showerml.io.atomic import atomic_write_bytes, make_public
 
-__all__ = ["save_state", "load_state", "atomic_write_bytes"]
+__all__ = ["save_state", "load_state"]
 
 CONFIG = "config.json"
 WEIGHTS = "weights.safetensors"
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def save_state(directory: str | os.PathLike[str], config: dict[str, Any], state: dict[str, torch.Tensor]) -> Path:
@@ -37,6 +26,7 @@ def save_state(directory: str | os.PathLike[str], config: dict[str, Any], state:
     out.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".weights.", suffix=".tmp", dir=out)
     os.close(fd)
+    make_public(tmp)
     try:
         save_file({k: v.detach().contiguous().cpu() for k, v in state.items()}, tmp)
         os.replace(tmp, out / WEIGHTS)

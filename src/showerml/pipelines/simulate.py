@@ -17,8 +17,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from showerml.errors import InputError
-from showerml.io.showers import ShowerData, arrays_to_showers
 from showerml.io.hdf5 import EventWriter, check_output_path
+from showerml.io.showers import ShowerData, arrays_to_showers
 from showerml.spectra import Spectrum
 
 __all__ = ["Simulator", "simulate_showers", "simulate_to_file", "simulate_chunks"]

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from showerml.nn.serialization import atomic_write_bytes
+from showerml.io.atomic import atomic_write_bytes
 
 __all__ = ["Report"]
 
@@ -73,7 +73,9 @@ class Report:
     def image_png(self, png: bytes, caption: str = "") -> None:
         data = base64.b64encode(png).decode()
         cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
-        self._parts.append(f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{data}">{cap}</figure>')
+        self._parts.append(
+            f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{data}">{cap}</figure>'
+        )
 
     def render(self) -> str:
         body = "\n".join(self._parts)

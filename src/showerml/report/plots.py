@@ -39,11 +39,15 @@ def draw_layers(geometry: Geometry, voxels: np.ndarray, title: str, unit: str = 
             ax = fig.add_subplot(1, len(picks), k + 1)
             hx, hy = layer.half_width
             mesh = ax.pcolormesh(
-                np.linspace(-hx, hx, layer.nx + 1), np.linspace(-hy, hy, layer.ny + 1),
-                np.ma.masked_less_equal(image, 0), norm=norm, cmap="viridis",
+                np.linspace(-hx, hx, layer.nx + 1),
+                np.linspace(-hy, hy, layer.ny + 1),
+                np.ma.masked_less_equal(image, 0),
+                norm=norm,
+                cmap="viridis",
             )
             ax.set_xlabel("x [mm]")
-            ax.set_ylabel("y [mm]")
+            if k == 0:
+                ax.set_ylabel("y [mm]")
             ax.set_aspect("auto")
         else:
             assert isinstance(layer, CylindricalLayer)
@@ -52,6 +56,8 @@ def draw_layers(geometry: Geometry, voxels: np.ndarray, title: str, unit: str = 
             edges_a = np.linspace(-np.pi, np.pi, layer.n_alpha + 1)
             mesh = ax.pcolormesh(edges_a, edges_r, np.ma.masked_less_equal(image.T, 0), norm=norm, cmap="viridis")
             ax.set_yticklabels([])
+            ax.set_xticklabels([])
+            ax.grid(alpha=0.3)
         ax.set_title(f"layer {i} ({layer.z0:g}–{layer.z1:g} mm)", fontsize=9)
     fig.colorbar(mesh, ax=fig.axes, label=f"deposit [{unit}]", shrink=0.85)
     fig.suptitle(title, fontsize=10)

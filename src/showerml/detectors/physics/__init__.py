@@ -6,8 +6,8 @@ from showerml.detectors.physics.materials import (
     PB,
     PLASTIC_SCINTILLATOR,
     SI,
-    W,
     Material,
+    W,
     mixture,
 )
 

@@ -13,7 +13,9 @@ Photons first travel an exponential conversion depth with mean 9/7 X0, so their 
 (PDG: t_max = ln(E/E_c) − 0.5 for electrons, + 0.5 for photons). A finite number of spots with Gamma-distributed
 weights carries the shower-to-shower and cell-to-cell fluctuations. A soft halo (a small energy fraction in many
 low-energy spots with a wide exponential lateral profile) stands for the low-energy photons Geant4 tracks far from
-the core; it is what makes the outer cells of a real calorimeter sparsely but not entirely empty.
+the core; it is what makes the outer cells of a real calorimeter sparsely but not entirely empty. Before the
+shower builds up, the primary electron (or the conversion pair) ionises along the axis at the minimum-ionising rate
+with Landau fluctuations, over the first half of the way to the maximum; this energy is taken from the profile.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from showerml.detectors.physics.ionisation import mip_track_spots
 from showerml.detectors.physics.materials import Material
 from showerml.detectors.physics.spots import Spots
 
@@ -46,6 +49,8 @@ class EMConfig:
     halo_shape_factor: float = 0.5  # halo Gamma shape / core Gamma shape (< 1: a broader depth profile)
     depth_shift_x0: float = 0.0  # added to T (sampling-calorimeter correction of the homogeneous tuning)
     max_radius_rm: float = 5.0  # the core/tail profile is truncated here; beyond lies only the halo
+    primary_track_fraction: float = 0.5  # the primary ionises along the axis over this fraction of T
+    primary_track_step_x0: float = 0.25
     escape_mean: float = 0.005  # mean fraction of energy leaving as albedo / soft escaping photons
     escape_std: float = 0.003
 
@@ -130,6 +135,20 @@ def em_shower_spots(
         escape = np.full(n, cfg.escape_mean)
     deposit = e * np.clip(1.0 - escape, 0.0, 1.0)
 
+    # the primary (or the conversion pair) ionises along the axis until about half-way to the maximum
+    track_len = cfg.primary_track_fraction * t_max
+    track = mip_track_spots(
+        np.arange(n),
+        start * material.x0,
+        (start + track_len) * material.x0,
+        material,
+        rng,
+        charge=np.where(is_photon, np.sqrt(2.0), 1.0),
+        step_mm=cfg.primary_track_step_x0 * material.x0,
+    )
+    track_energy = np.minimum(track.total_per_event(n), 0.5 * deposit)
+    deposit = deposit - track_energy
+
     # core spots (first n_c) and soft-halo spots (rest), filled into one set of arrays
     n_core = np.maximum(rng.poisson(cfg.spots_per_gev * e_gev**cfg.spots_power), cfg.min_spots)
     n_halo = rng.poisson(cfg.halo_spots_per_gev * e_gev) if cfg.halo_fraction > 0 else np.zeros(n, dtype=int)
@@ -163,4 +182,9 @@ def em_shower_spots(
     totals[0::2], totals[1::2] = core_total, deposit * cfg.halo_fraction * has_halo
     norm = np.bincount(group, weights=weights, minlength=2 * n)
     energy = weights * (totals / np.where(norm > 0, norm, 1.0))[group]
-    return Spots(parent[all_idx], t, r * np.cos(phi), r * np.sin(phi), energy)
+    shower = Spots(all_idx, t, r * np.cos(phi), r * np.sin(phi), energy)
+    raw = track.total_per_event(n)
+    track.energy *= (track_energy / np.where(raw > 0, raw, 1.0))[track.event]
+    spots = Spots.concat([track, shower])
+    spots.event = parent[spots.event]
+    return spots

@@ -99,4 +99,3 @@ def hadron_shower_spots(
     spots = Spots.concat([em, had])
     spots.event = parent[spots.event]
     return spots, f_em
-

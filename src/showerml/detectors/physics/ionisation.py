@@ -60,7 +60,7 @@ def ionisation_loss(
 
 
 def birks_quenching(deposit_mev: np.ndarray, path_mm: np.ndarray, kb_mm_per_mev: float) -> np.ndarray:
-    """Visible light of a deposit, Birks' law L = ΔE / (1 + kB ΔE/Δx) (J. B. Birks, Proc. Phys. Soc. A 64 (1951) 874)."""
+    """Visible light of a deposit, Birks' law L = ΔE / (1 + kB ΔE/Δx) (Birks, Proc. Phys. Soc. A 64 (1951) 874)."""
     dedx = deposit_mev / np.maximum(path_mm, 1e-9)
     return deposit_mev / (1.0 + kb_mm_per_mev * dedx)
 

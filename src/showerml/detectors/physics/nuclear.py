@@ -19,15 +19,81 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["MASS_NUMBER", "ELEMENT", "bradt_peters_sigma", "interaction_length_scale", "BGO_NUCLEI", "SI_NUCLEI",
-           "W_NUCLEI", "PLASTIC_NUCLEI"]
+__all__ = [
+    "MASS_NUMBER",
+    "ELEMENT",
+    "bradt_peters_sigma",
+    "interaction_length_scale",
+    "BGO_NUCLEI",
+    "SI_NUCLEI",
+    "W_NUCLEI",
+    "PLASTIC_NUCLEI",
+]
 
 #: rounded standard atomic weight, index Z (index 0 unused)
-MASS_NUMBER = (0, 1, 4, 7, 9, 11, 12, 14, 16, 19, 20, 23, 24, 27, 28, 31, 32, 35, 40, 39, 40, 45, 48, 51, 52, 55, 56,
-               59, 59)
+MASS_NUMBER = (
+    0,
+    1,
+    4,
+    7,
+    9,
+    11,
+    12,
+    14,
+    16,
+    19,
+    20,
+    23,
+    24,
+    27,
+    28,
+    31,
+    32,
+    35,
+    40,
+    39,
+    40,
+    45,
+    48,
+    51,
+    52,
+    55,
+    56,
+    59,
+    59,
+)
 #: element symbols, index Z
-ELEMENT = ("", "H", "He", "Li", "Be", "B", "C", "N", "O", "F", "Ne", "Na", "Mg", "Al", "Si", "P", "S", "Cl", "Ar",
-           "K", "Ca", "Sc", "Ti", "V", "Cr", "Mn", "Fe", "Co", "Ni")
+ELEMENT = (
+    "",
+    "H",
+    "He",
+    "Li",
+    "Be",
+    "B",
+    "C",
+    "N",
+    "O",
+    "F",
+    "Ne",
+    "Na",
+    "Mg",
+    "Al",
+    "Si",
+    "P",
+    "S",
+    "Cl",
+    "Ar",
+    "K",
+    "Ca",
+    "Sc",
+    "Ti",
+    "V",
+    "Cr",
+    "Mn",
+    "Fe",
+    "Co",
+    "Ni",
+)
 
 #: (A, atoms per formula unit) of the target nuclei
 BGO_NUCLEI: tuple[tuple[float, float], ...] = ((209.0, 4.0), (72.6, 3.0), (16.0, 12.0))  # Bi4Ge3O12
