@@ -22,12 +22,12 @@ def inspect_file(path: Path) -> list[str]:
                 lines.append(f"  {key:<20} {str(ds.shape):<18} {ds.dtype}  {ds.compression or ''}")
         n = f[keys[0]].shape[0] if keys and hasattr(f[keys[0]], "shape") else 0
         energy_key, scale = None, 1.0
-        if "energy" in f:
+        if "layer_0" in f and "energy" in f:  # CaloGAN stores the incident energy in GeV
             energy_key, scale = "energy", 1000.0
         elif "incident_energies" in f:
             energy_key = "incident_energies"
-        elif "truth_energy" in f:
-            energy_key = "truth_energy"
+        elif "energy" in f:  # showerml's own layouts: MeV
+            energy_key = "energy"
         if energy_key is not None and n:
             e = np.asarray(f[energy_key][: min(n, 1_000_000)]).reshape(-1) * scale
             lines.append(f"events: {n}; incident energy {e.min() / 1000:.4g} – {e.max() / 1000:.4g} GeV")

@@ -21,6 +21,7 @@ app = typer.Typer(
 #: command modules; each exposes ``register(app)``
 COMMAND_MODULES = (
     "showerml.cli.simulate",
+    "showerml.cli.simulate_dampe",
     "showerml.cli.inspect",
     "showerml.cli.display",
     "showerml.cli.demo",

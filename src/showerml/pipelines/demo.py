@@ -67,8 +67,24 @@ def _geant4_section(run: Path, report: Report, metrics: dict[str, Any], seed: in
     metrics["geant4_calibration"] = rows
 
 
+def _dampe_section(run: Path, report: Report, metrics: dict[str, Any], seed: int) -> None:
+    from showerml.detectors.dampe.layout import read_dampe
+    from showerml.report.dampe_display import dampe_demo_figures
+
+    report.heading("DAMPE-like space detector: event displays")
+    report.paragraph(
+        "PSD (charge), silicon tracker (track) and 14 × 22 BGO bars (energy, shower shape); files: data/dampe_*.h5. "
+        "Each display shows both BGO views with the tracker clusters and PSD hits on top and the true track."
+    )
+    for caption, fig in dampe_demo_figures(run / "data", seed):
+        report.figure(fig, caption)
+    for path in sorted((run / "data").glob("dampe_*.h5")):
+        events = read_dampe(path)
+        metrics[f"{path.stem}_mean_bgo_energy_gev"] = float(events["bgo"].sum((1, 2)).mean() / 1000)
+
+
 #: sections in order; later capabilities append theirs
-DEMO_SECTIONS: list[Section] = [_calogan_section, _geant4_section]
+DEMO_SECTIONS: list[Section] = [_calogan_section, _geant4_section, _dampe_section]
 
 
 def run_demo(out: str | os.PathLike[str], seed: int = 0, overwrite: bool = False) -> Path:
