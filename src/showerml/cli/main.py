@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "showerml.cli.inspect",
     "showerml.cli.display",
     "showerml.cli.demo",
+    "showerml.cli.evaluate",
 )
 
 

@@ -1,0 +1,65 @@
+"""``showerml evaluate``: compare generated shower files with a reference file; metrics.json and report.html."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+__all__ = ["evaluate", "register"]
+
+
+def evaluate(
+    reference: Path = typer.Option(..., "--reference", "-r", help="Reference shower file (CaloGAN or CaloChallenge)."),
+    generated: list[Path] = typer.Option(..., "--generated", "-g", help="Generated shower file(s); repeat the option."),
+    labels: list[str] = typer.Option(
+        None, "--labels", "-l", help="One label per generated file, repeated or comma-separated (default: file stem)."
+    ),
+    binning: Path = typer.Option(None, "--binning", help="CaloChallenge binning XML for files of unknown geometry."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output folder for metrics.json and report.html."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the metrics of a non-empty output folder."),
+    max_events: int = typer.Option(None, "--max-events", help="Use at most this many showers per file."),
+    seed: int = typer.Option(0, "--seed", help="Random seed (splits, network initialisation, batches)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+) -> None:
+    """Separation powers, classifier test (AUC, JSD), multiclass ranking, FPD and KPD of generated vs reference."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from showerml.errors import InputError
+    from showerml.metrics.classifier import ClassifierConfig
+    from showerml.pipelines.evaluate import EvaluateConfig, evaluate_files
+
+    if seed < 0:
+        raise InputError(f"--seed must be a non-negative integer, got {seed}")
+    names = [part.strip() for label in labels or [] for part in label.split(",")] or None
+    cfg = EvaluateConfig(classifier=ClassifierConfig(progress=not quiet))
+    metrics = evaluate_files(reference, generated, out, names, binning, overwrite, max_events, seed, cfg)
+    table = Table(title=f"evaluation vs {reference.name} ({metrics['reference']['n_showers']} showers)")
+    for col in ("sample", "AUC vox", "AUC HL", "JSD HL [bits]", "FPD×1e3", "KPD×1e3", "worst feature (S)"):
+        table.add_column(col)
+    for label, e in metrics["generated"].items():
+        c = e["classifier"]
+        worst = e["separation_power_max"]
+        table.add_row(
+            label,
+            _f(c.get("low_level", {}).get("auc")),
+            _f(c.get("high_level", {}).get("auc")),
+            _f(c.get("high_level", {}).get("jsd_bits")),
+            f"{1e3 * e['fpd']['value']:.3g}±{1e3 * e['fpd']['error']:.2g}",
+            f"{1e3 * e['kpd']['value']:.3g}±{1e3 * e['kpd']['error']:.2g}",
+            f"{worst['feature']} ({worst['value']:.3g})",
+        )
+    console = Console()
+    console.print(table)
+    if metrics.get("multiclass"):
+        console.print("multiclass ranking (best first): " + ", ".join(metrics["multiclass"]["ranking"]))
+    console.print(f"wrote {out / 'metrics.json'} and {out / 'report.html'}")
+
+
+def _f(v: float | None) -> str:
+    return "—" if v is None else f"{v:.3f}"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("evaluate")(evaluate)

@@ -1,0 +1,139 @@
+"""``showerml evaluate`` and :func:`evaluate_files`: outputs, bad input (exit 2, nothing written), reproducibility."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+from showerml.cli.main import run
+from showerml.geometry import CylindricalLayer, Geometry
+from showerml.io.showers import ShowerData, write_showers
+from showerml.metrics import ClassifierConfig, distort_showers
+from showerml.pipelines.evaluate import EvaluateConfig, evaluate_files, evaluate_showers
+from tests.evaluate_toy import toy_showers
+
+N = 600
+SMALL = EvaluateConfig(classifier=ClassifierConfig(hidden=(32, 32), epochs=6, patience=2, batch_size=128))
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("evaluate")
+    paths = {k: d / f"{k}.h5" for k in ("ref", "gen", "dist", "tiny", "cyl")}
+    write_showers(paths["ref"], toy_showers(N, 1))
+    write_showers(paths["gen"], toy_showers(N, 2))
+    write_showers(paths["dist"], distort_showers(toy_showers(N, 3), {0: 1.05}, width_smear=0.1, seed=0))
+    write_showers(paths["tiny"], toy_showers(40, 4))
+    geo = Geometry("tiny_cyl", (CylindricalLayer(r_edges=(0.0, 5.0, 10.0), n_alpha=4, z0=0, z1=1),))
+    vox = np.random.default_rng(0).exponential(1.0, (N, 8)).astype(np.float32)
+    write_showers(paths["cyl"], ShowerData(np.full(N, 100.0), vox, geo))
+    return paths
+
+
+def _cli(args: list[str], monkeypatch: pytest.MonkeyPatch) -> int:
+    monkeypatch.setattr(sys, "argv", ["showerml", "evaluate", *args])
+    with pytest.raises(SystemExit) as exc:
+        run()
+    return int(exc.value.code or 0)
+
+
+def test_cli_writes_metrics_and_report(files: dict[str, Path], tmp_path: Path, monkeypatch, capsys) -> None:
+    out = tmp_path / "run"
+    args = [
+        "-r",
+        str(files["ref"]),
+        "-g",
+        str(files["gen"]),
+        "-g",
+        str(files["dist"]),
+        "--labels",
+        "same",
+        "--labels",
+        "distorted",
+        "--out",
+        str(out),
+        "-q",
+        "--seed",
+        "3",
+    ]
+    assert _cli(args, monkeypatch) == 0
+    text = capsys.readouterr().out
+    assert "same" in text and "distorted" in text and "ranking" in text
+    metrics = json.loads((out / "metrics.json").read_text())
+    for label in ("same", "distorted"):
+        entry = metrics["generated"][label]
+        assert {"low_level", "high_level"} <= set(entry["classifier"])
+        assert {"auc", "jsd_bits", "jsd_nats"} <= set(entry["classifier"]["high_level"])
+        assert set(entry["separation_power"]) == set(metrics["features"])
+        assert {"value", "error"} == set(entry["fpd"]) == set(entry["kpd"])
+    assert set(metrics["multiclass"]["ranking"]) == {"same", "distorted"}
+    assert metrics["generated"]["distorted"]["fpd"]["value"] > metrics["generated"]["same"]["fpd"]["value"]
+    html = (out / "report.html").read_text()
+    assert html.count("<img") >= 4 and "Separation power" in html and 'src="http' not in html
+    # a second run into the same folder needs --overwrite
+    assert _cli(args, monkeypatch) == 2
+    assert "--overwrite" in capsys.readouterr().err
+
+
+def _assert_error(args: list[str], match: str, out: Path, monkeypatch, capsys) -> None:
+    assert _cli([*args, "--out", str(out), "-q"], monkeypatch) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and match in err and len(err.strip().splitlines()) == 1, err
+    assert not out.exists()
+
+
+def test_cli_errors_exit_2_and_write_nothing(files: dict[str, Path], tmp_path: Path, monkeypatch, capsys) -> None:
+    out = tmp_path / "never"
+    ref = ["-r", str(files["ref"])]
+    _assert_error([*ref, "-g", str(files["cyl"])], "same detector binning", out, monkeypatch, capsys)
+    _assert_error([*ref, "-g", str(files["tiny"])], "needs at least 500", out, monkeypatch, capsys)
+    _assert_error([*ref, "-g", str(files["gen"]), "-l", "a", "-l", "b"], "one label per", out, monkeypatch, capsys)
+    _assert_error([*ref, "-g", str(tmp_path / "missing.h5")], "no such file", out, monkeypatch, capsys)
+    bad = tmp_path / "nan.h5"
+    with h5py.File(bad, "w") as f:
+        f["energy"] = np.full((N, 1), 50.0)
+        for i, shape in enumerate([(3, 96), (12, 12), (12, 6)]):
+            f[f"layer_{i}"] = np.zeros((N, *shape), dtype=np.float32)
+        f["layer_1"][5, 0, 0] = np.nan
+    _assert_error([*ref, "-g", str(bad)], "NaN", out, monkeypatch, capsys)
+
+
+def test_cli_rejects_the_real_51_shower_sample(geant4_calogan: Path, files, tmp_path, monkeypatch, capsys) -> None:
+    _assert_error(
+        ["-r", str(files["ref"]), "-g", str(geant4_calogan)], "holds 51 showers", tmp_path / "x", monkeypatch, capsys
+    )
+
+
+def test_same_seed_same_metrics_and_overwrite(files: dict[str, Path], tmp_path: Path) -> None:
+    a = evaluate_files(files["ref"], [files["dist"]], tmp_path / "a", seed=7, config=SMALL, report=False)
+    b = evaluate_files(
+        files["ref"], [files["dist"]], tmp_path / "a", seed=7, config=SMALL, report=False, overwrite=True
+    )
+
+    def strip(m: dict) -> dict:
+        for entry in m["generated"].values():
+            for clf in entry["classifier"].values():
+                clf.pop("seconds")
+        return m
+
+    assert strip(a) == strip(b)
+    assert json.loads((tmp_path / "a" / "metrics.json").read_text())["seed"] == 7
+
+
+def test_evaluate_showers_in_memory_sees_the_distortion() -> None:
+    n = 3_000
+    ref, same = toy_showers(n, 11), toy_showers(n, 12)
+    dist = distort_showers(toy_showers(n, 13), {0: 1.05}, width_smear=0.1, seed=1)
+    clf = ClassifierConfig(hidden=(64, 64), dropout=0.0, epochs=20, patience=3, batch_size=256, lr=2e-3)
+    cfg = EvaluateConfig(voxel_level=False, classifier=clf)
+    m = evaluate_showers(ref, {"same": same, "dist": dist}, cfg, seed=0).metrics
+    same_e, dist_e = m["generated"]["same"], m["generated"]["dist"]
+    assert dist_e["separation_power"]["x_width_1"] > 5 * same_e["separation_power"]["x_width_1"]
+    assert dist_e["classifier"]["high_level"]["auc"] > 0.7 > same_e["classifier"]["high_level"]["auc"]
+    assert dist_e["fpd"]["value"] > 10 * abs(same_e["fpd"]["value"]) + 5 * dist_e["fpd"]["error"]
+    assert m["multiclass"]["ranking"] == ["same", "dist"]
