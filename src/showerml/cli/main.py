@@ -26,6 +26,9 @@ COMMAND_MODULES = (
     "showerml.cli.display",
     "showerml.cli.demo",
     "showerml.cli.evaluate",
+    "showerml.cli.simulate_dijet",
+    "showerml.cli.anomaly",
+    "showerml.cli.reco",
 )
 
 

@@ -1,0 +1,83 @@
+"""DAMPE files → one in-memory sample with labels, energy bins and a seeded train/validation/test split."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from showerml.detectors.dampe.layout import read_dampe
+from showerml.errors import InputError
+
+__all__ = ["TASKS", "RecoSample", "load_sample", "split_indices", "DEPOSIT_BINS_GEV", "PDG_ELECTRON", "PDG_GAMMA"]
+
+#: every task of ``showerml reco``
+TASKS = ("ep", "gp", "direction", "track", "charge", "saturation", "interaction")
+#: deposited-energy bins of the e/p and γ/p figures (GeV; the last bin is open)
+DEPOSIT_BINS_GEV = (100.0, 300.0, 1000.0, 10000.0, np.inf)
+PDG_ELECTRON = 11
+PDG_GAMMA = 22
+
+
+@dataclass
+class RecoSample:
+    """The arrays of one or more DAMPE files, concatenated (STK cluster arrays padded to a common width)."""
+
+    arrays: dict[str, np.ndarray]
+    sources: list[str]
+
+    def __len__(self) -> int:
+        return len(self.arrays["energy"])
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        return self.arrays[key]
+
+    def take(self, index: np.ndarray) -> RecoSample:
+        return RecoSample({k: v[index] for k, v in self.arrays.items()}, self.sources)
+
+    @property
+    def deposit(self) -> np.ndarray:
+        """Measured BGO energy (MeV): the sum of the (possibly saturated) bar readings."""
+        return self.arrays["bgo"].reshape(len(self), -1).sum(axis=1).astype(np.float64)
+
+    def describe(self) -> dict[str, Any]:
+        pdg, counts = np.unique(self.arrays["pdg"], return_counts=True)
+        return {"events": len(self), "files": self.sources, "pdg_counts": {int(p): int(c) for p, c in
+                                                                           zip(pdg, counts, strict=True)}}
+
+
+def load_sample(paths: Sequence[str | os.PathLike[str]], max_events: int | None = None) -> RecoSample:
+    """Read DAMPE files (one-line :class:`~showerml.errors.DataFileError` for another detector or missing truth).
+
+    ``max_events`` caps the events read from each file (the first ones, so the cap is deterministic).
+    """
+    if not paths:
+        raise InputError("give at least one --data FILE")
+    parts = []
+    for path in paths:
+        events = read_dampe(path, slice(0, max_events) if max_events else None)
+        arrays = dict(events.arrays)
+        width = max(int(arrays["stk_n_clusters"].max()), 1)
+        arrays["stk_clusters"] = arrays["stk_clusters"][:, :width]
+        arrays["stk_cluster_origin"] = arrays["stk_cluster_origin"][:, :width]
+        parts.append(arrays)
+    width = max(p["stk_clusters"].shape[1] for p in parts)
+    for p in parts:
+        pad = width - p["stk_clusters"].shape[1]
+        if pad:
+            p["stk_clusters"] = np.pad(p["stk_clusters"], ((0, 0), (0, pad), (0, 0)))
+            p["stk_cluster_origin"] = np.pad(p["stk_cluster_origin"], ((0, 0), (0, pad)), constant_values=-1)
+    arrays = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    return RecoSample(arrays, [str(p) for p in paths])
+
+
+def split_indices(n: int, seed: int, fractions: tuple[float, float, float] = (0.6, 0.15, 0.25)
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Seeded (train, validation, test) index arrays; the same seed and n give the same split."""
+    order = np.random.default_rng(np.random.SeedSequence([seed, 0x5EC0])).permutation(n)
+    a = int(round(fractions[0] * n))
+    b = a + int(round(fractions[1] * n))
+    return np.sort(order[:a]), np.sort(order[a:b]), np.sort(order[b:])

@@ -1,0 +1,61 @@
+"""Shower direction from the BGO: the classical centroid line fit and a ResNet regression on the image.
+
+The network (arXiv:2206.04532 regresses the axis from the BGO image) predicts the four track parameters
+(x0, y0 at z = 0 and slopes k_x, k_y) as a correction to the classical fit: output = fit + s ⊙ f(image, fit), with
+the scales s the training-set standard deviations of truth − fit, and a Huber loss on the standardised residuals.
+The image channels are the energy fractions, log energies and the bar centre coordinate of each cell (so the
+convolution knows where it is: CoordConv, Liu et al., NeurIPS 2018).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from showerml.detectors.dampe import geometry as geo
+from showerml.reco.features import BAR_CENTRES, line_fit
+
+__all__ = ["direction_inputs", "direction_targets", "apply_correction", "huber_loss", "STK_TOP_Z", "PSD_Z"]
+
+#: depth of the first STK layer (impact point "at the top of the tracker")
+STK_TOP_Z = float(geo.STK_LAYER_Z[0])
+#: mean depth of the PSD (where track-finding efficiency is measured)
+PSD_Z = float(np.mean(geo.PSD_SUBLAYER_Z))
+_COORD = np.broadcast_to(BAR_CENTRES / 300.0, (geo.BGO_N_LAYERS, geo.BGO_N_BARS))
+_DEPTH = np.broadcast_to(((np.arange(geo.BGO_N_LAYERS) - 6.5) / 7.0)[:, None], (geo.BGO_N_LAYERS, geo.BGO_N_BARS))
+
+
+def _fit_vector(bgo: np.ndarray) -> np.ndarray:
+    intercept, slope = line_fit(bgo)
+    return np.column_stack([intercept, slope])  # x0, y0, kx, ky
+
+
+def direction_inputs(arrays: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(image (N, 4, 14, 22), scalars (N, 5), classical fit (N, 4) = x0, y0, kx, ky)."""
+    bgo = np.asarray(arrays["bgo"], dtype=np.float64)
+    n = len(bgo)
+    total = np.maximum(bgo.sum(axis=(1, 2)), 1e-9)
+    fit = _fit_vector(bgo)
+    image = np.stack([5.0 * bgo / total[:, None, None], np.log1p(bgo) / 12.0,
+                      np.broadcast_to(_COORD, (n, *_COORD.shape)), np.broadcast_to(_DEPTH, (n, *_DEPTH.shape))],
+                     axis=1)
+    scalars = np.column_stack([fit[:, :2] / 300.0, fit[:, 2:], np.log10(total / 1e5)])
+    return image.astype(np.float32), scalars.astype(np.float32), fit
+
+
+def direction_targets(arrays: dict[str, np.ndarray], fit: np.ndarray) -> np.ndarray:
+    """truth − fit (N, 4): Δx0, Δy0 (mm), Δk_x, Δk_y."""
+    truth = np.column_stack([arrays["intercept"], arrays["slope"]]).astype(np.float64)
+    return truth - fit
+
+
+def apply_correction(fit: np.ndarray, output: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(intercept (N, 2), slope (N, 2)) = fit + scale · output."""
+    v = fit + np.asarray(output, dtype=np.float64) * scale
+    return v[:, :2], v[:, 2:]
+
+
+def huber_loss(model: nn.Module, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+    image, scalars, target = batch
+    return nn.functional.smooth_l1_loss(model(image, scalars), target, beta=0.5)

@@ -1,0 +1,166 @@
+"""Building blocks of showerml.reco: ζ and shower shapes, the line fit, the pickle-free BDT, Hough images, the χ²
+finder, charge, saturation masks and interaction classes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+from showerml.detectors.dampe import geometry as geo
+from showerml.errors import DataFileError
+from showerml.reco import charge as C
+from showerml.reco import interaction as IA
+from showerml.reco import saturation as S
+from showerml.reco import tracking as T
+from showerml.reco.bdt import BDT
+from showerml.reco.features import layer_stats, line_fit, zeta
+
+
+def _image_of_line(x0: float, y0: float, kx: float, ky: float, energy: float = 100.0) -> np.ndarray:
+    img = np.zeros((1, 14, 22))
+    for layer, z in enumerate(geo.BGO_LAYER_Z):
+        coord = (x0 + kx * z) if layer % 2 == 0 else (y0 + ky * z)
+        img[0, layer, geo.bgo_bar(np.array([coord]))[0]] = energy
+    return img
+
+
+def test_zeta_follows_its_definition_on_a_constructed_shower() -> None:
+    img = np.zeros((1, 14, 22))
+    img[0, :, 10] = 100.0  # a one-bar-wide shower: RMS = 0 in every layer
+    assert zeta(img)[0] == 0.0
+    img[0, :, 11] = 100.0  # two equal bars 27.5 mm apart: RMS_i = 13.75 mm
+    _, _, rms = layer_stats(img)
+    assert np.allclose(rms, 13.75)
+    f_last = 1.0 / 14.0
+    assert zeta(img)[0] == pytest.approx(f_last * (14 * 13.75) ** 4 / 8e6)
+    img[0, -1] = 0.0  # nothing in the last layer: ζ = 0 (electron-like)
+    assert zeta(img)[0] == 0.0
+
+
+def test_line_fit_recovers_a_straight_track_to_a_fraction_of_a_bar() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        x0, y0 = rng.uniform(-100, 100, 2)
+        kx, ky = rng.uniform(-0.3, 0.3, 2)
+        b, k = line_fit(_image_of_line(x0, y0, kx, ky))
+        assert np.abs(k[0] - [kx, ky]).max() < 0.1
+        z_mid = 250.0  # the fit is constrained inside the BGO
+        assert abs(b[0, 0] + k[0, 0] * z_mid - (x0 + kx * z_mid)) < 27.5
+
+
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "regression"])
+def test_bdt_trees_reproduce_sklearn_and_survive_a_save_load_round_trip(kind: str, tmp_path) -> None:
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(600, 6))
+    x[::9, 3] = np.nan
+    if kind == "regression":
+        y = x[:, 0] + np.nan_to_num(x[:, 3]) ** 2
+        ref = HistGradientBoostingRegressor(max_iter=15, early_stopping=True, validation_fraction=0.15,
+                                            n_iter_no_change=15, random_state=3).fit(x, y)
+        bdt = BDT("regressor", max_iter=15, seed=3).fit(x, y)
+        expected = ref.predict(x)
+        got = bdt.decision_function(x)[:, 0]
+    else:
+        y = np.digitize(x[:, 0] + 0.5 * x[:, 1], [0.0] if kind == "binary" else [-0.7, 0.0, 0.7])
+        ref = HistGradientBoostingClassifier(max_iter=15, early_stopping=True, validation_fraction=0.15,
+                                             n_iter_no_change=15, random_state=3).fit(x, y)
+        bdt = BDT(max_iter=15, seed=3).fit(x, y)
+        expected = ref.decision_function(x)
+        got = bdt.decision_function(x)
+        got = got[:, 0] if kind == "binary" else got
+        assert np.array_equal(bdt.predict(x), ref.predict(x))
+        assert np.allclose(bdt.predict_proba(x), ref.predict_proba(x))
+    assert np.allclose(got, expected, atol=1e-10)
+    bdt.save(tmp_path / "m")
+    loaded, config = BDT.load(tmp_path / "m")
+    assert config["model"] == "bdt" and np.array_equal(loaded.decision_function(x), bdt.decision_function(x))
+    assert not any(p.suffix in (".pkl", ".joblib") for p in (tmp_path / "m").iterdir())
+
+
+def test_bdt_load_refuses_a_folder_of_another_model(tmp_path) -> None:
+    from showerml.nn.serialization import save_state
+
+    save_state(tmp_path / "other", {"model": "torch"}, {})
+    with pytest.raises(DataFileError, match="not a BDT"):
+        BDT.load(tmp_path / "other")
+
+
+def _event_with_track(b: np.ndarray, k: np.ndarray, noise: list[tuple[int, int, float]]) -> dict[str, np.ndarray]:
+    rows = []
+    for plane in range(6):
+        for proj in (0, 1):
+            z = geo.STK_LAYER_Z[2 * plane + proj]
+            rows.append([plane, proj, b[proj] + k[proj] * z, 0.09])
+    rows += [[p, q, u, 0.09] for p, q, u in noise]
+    clusters = np.array(rows, np.float32)[None]
+    return {"stk_clusters": clusters, "stk_n_clusters": np.array([len(rows)]),
+            "intercept": b[None].astype(np.float32), "slope": k[None].astype(np.float32)}
+
+
+def test_hough_image_peaks_at_the_true_cell_and_the_finders_recover_the_track() -> None:
+    b, k = np.array([12.0, -30.0]), np.array([0.05, -0.1])
+    noise = [(p, q, u) for p in range(6) for q in (0, 1) for u in (-20.0, 35.0)]  # off-track clusters
+    ev = _event_with_track(b, k, noise)
+    axis_b, axis_k = b[None] + np.array([[6.0, -4.0]]), k[None] + np.array([[0.03, 0.02]])
+    grid = T.HoughGrid(n_k=32, n_b=80, half_k=0.2, half_b=40.0)
+    img = T.hough_images(ev, axis_b, axis_k, grid).astype(int)
+    cells = T.true_cells(ev, axis_b, axis_k, grid)
+    votes = img[0, :, 0].reshape(2, -1)
+    for proj in (0, 1):
+        assert votes[proj, cells[0, proj]] >= 0.8 * votes[proj].max() and votes[proj].max() >= 5
+    lb, lk = T.cell_lines(cells, axis_b, axis_k, grid)
+    rb, rk, found = T.refine(ev, lb, lk)
+    assert found[0] and T.track_distance(ev, rb, rk, -306.0)[0] < 0.01
+    cb, ck, found = T.classical_tracks(ev, axis_b, axis_k, window=150.0, max_dk=0.5)
+    assert found[0] and T.track_distance(ev, cb, ck, -306.0)[0] < 0.01
+    # a wrong seed far from the truth: the χ² finder restricted to a narrow window finds nothing
+    _, _, found = T.classical_tracks(ev, axis_b + 100.0, axis_k, window=10.0)
+    assert not found[0]
+
+
+def test_charge_scales_as_z_squared_along_the_track() -> None:
+    b, k = np.array([5.0, 7.0]), np.array([0.0, 0.0])
+    ev = _event_with_track(b, k, [])
+    psd = np.zeros((1, 2, 41), np.float32)
+    for sub in range(4):
+        coord = b[1 - sub // 2]
+        bar = geo.psd_bar(np.array([coord]), sub % 2)[0]
+        if bar >= 0:
+            psd[0, sub // 2, bar] = 2.0
+    ev["psd"] = psd
+    z1 = C.estimate_charge(*C.charge_signals(ev, b[None], k[None]), 2.0, 0.09)
+    ev4 = dict(ev, psd=psd * 4, stk_clusters=ev["stk_clusters"] * np.array([1, 1, 1, 4], np.float32))
+    z2 = C.estimate_charge(*C.charge_signals(ev4, b[None], k[None]), 2.0, 0.09)
+    assert z1[0] == pytest.approx(1.0) and z2[0] == pytest.approx(2.0)
+    off = C.estimate_charge(*C.charge_signals(ev4, b[None] + 300.0, k[None]), 2.0, 0.09)
+    assert off[0] == 0.0  # a wrong track sees no signal
+
+
+def test_saturation_mask_inputs_and_recovery() -> None:
+    reading = np.zeros((2, 14, 22), np.float32)
+    reading[0, 5, 10] = reading[0, 6, 10] = 500.0
+    reading[0, 5, 11] = 100.0
+    reading[1, 5, 10] = 500.0  # not flagged as saturated
+    mask = S.saturated_mask(reading, np.array([2, 0]))
+    assert mask[0].sum() == 2 and mask[1].sum() == 0
+    img, cap = S.saturation_inputs(reading, mask)
+    assert img.shape == (2, 3, 14, 22) and cap[0] == 500.0
+    truth = reading.copy()
+    truth[0, 5, 10] = 1500.0
+    target = S.saturation_targets(truth, cap, mask)
+    assert target[0, 0, 5, 10] == pytest.approx(np.log(3.0)) and target[0, 0, 5, 11] == 0.0
+    # a perfect output (inverse softplus of the target) recovers the truth exactly
+    out = np.log(np.expm1(np.maximum(target, 1e-12)))
+    rec = S.recover(reading, mask, cap, out)
+    assert rec[0, 5, 10] == pytest.approx(1500.0, rel=1e-6) and rec[0, 5, 11] == 100.0
+
+
+def test_interaction_classes_map_depths_to_layers() -> None:
+    z = np.array([-150.0, 50.0, geo.BGO_LAYER_Z[13], 1e4])
+    assert IA.interaction_class(z).tolist() == [0, 1, 14, 15]
+    mip = np.zeros((1, 14, 22), np.float32)
+    mip[0, :, 10] = IA.MIP_BGO_MEV
+    mip[0, 6:, 9:12] = 500.0  # the shower starts in layer 6
+    arrays = {"bgo": mip, "psd": np.full((1, 2, 41), 2.0, np.float32)}
+    assert IA.classical_layer(arrays).tolist() == [7]
