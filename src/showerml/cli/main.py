@@ -21,14 +21,15 @@ app = typer.Typer(
 #: command modules; each exposes ``register(app)``
 COMMAND_MODULES = (
     "showerml.cli.simulate",
+    "showerml.cli.simulate_dijet",
     "showerml.cli.simulate_dampe",
     "showerml.cli.inspect",
     "showerml.cli.display",
     "showerml.cli.demo",
-    "showerml.cli.evaluate",
-    "showerml.cli.simulate_dijet",
     "showerml.cli.anomaly",
+    "showerml.cli.evaluate",
     "showerml.cli.reco",
+    "showerml.cli.fastsim",
 )
 
 

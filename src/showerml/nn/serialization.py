@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from showerml.errors import DataFileError
@@ -45,6 +46,6 @@ def load_state(directory: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[
     try:
         config = json.loads((folder / CONFIG).read_text())
         state = load_file(folder / WEIGHTS)
-    except (OSError, ValueError) as exc:
-        raise DataFileError(folder, f"damaged model folder ({exc})") from None
+    except (OSError, ValueError, SafetensorError) as exc:
+        raise DataFileError(folder, f"damaged model folder ({str(exc).splitlines()[0]})") from None
     return config, state

@@ -134,6 +134,12 @@ def _evaluation_section(run: Path, report: Report, metrics: dict[str, Any], seed
     report.table(rows)
 
 
+def _fastsim_section(run: Path, report: Report, metrics: dict[str, Any], seed: int) -> None:
+    from showerml.pipelines.fastsim_demo import fastsim_demo_section
+
+    fastsim_demo_section(run, report, metrics, seed)
+
+
 def _reco_section(run: Path, report: Report, metrics: dict[str, Any], seed: int) -> None:
     from showerml.pipelines.reco import quick_reco_demo
 
@@ -186,6 +192,7 @@ DEMO_SECTIONS: list[Section] = [
     _geant4_section,
     _dampe_section,
     _evaluation_section,
+    _fastsim_section,
     _reco_section,
     _anomaly_section,
 ]

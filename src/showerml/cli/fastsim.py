@@ -1,0 +1,109 @@
+"""``showerml fastsim train|sample|bench``: generative fast shower simulation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+__all__ = ["fastsim_app", "register"]
+
+fastsim_app = typer.Typer(help="Fast shower simulation with generative surrogates (CaloFlow, student, CFM, DDPM, "
+                          "VAE, GAN).", no_args_is_help=True)
+
+QUIET = typer.Option(False, "--quiet", "-q", help="No progress bars.")
+SEED = typer.Option(0, "--seed", help="Random seed (preprocessing noise, initialisation, batches, sampling).")
+BINNING = typer.Option(None, "--binning", help="CaloChallenge binning XML for files of unknown geometry.")
+
+
+@fastsim_app.command("train")
+def train(
+    data: Path = typer.Option(..., "--data", "-d", help="Training showers (CaloGAN or CaloChallenge file)."),
+    model: str = typer.Option(..., "--model", "-m", help="caloflow, student, cfm, ddpm, vae or gan."),
+    teacher: Path = typer.Option(None, "--teacher", help="Trained caloflow model folder (for --model student)."),
+    config: Path = typer.Option(None, "--config", help="YAML with model:, train:, preprocessing:, max_events:."),
+    out: Path = typer.Option(..., "--out", "-o", help="Model folder (config.json, weights.safetensors, checkpoints)."),
+    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted training in --out."),
+    binning: Path = BINNING,
+    seed: int = SEED,
+    quiet: bool = QUIET,
+) -> None:
+    """Train a generative model on a shower file."""
+    from showerml.pipelines.fastsim import train_from_file
+
+    record = train_from_file(data, model, out, teacher, config, resume, seed, not quiet, binning)
+    typer.echo(f"{model}: {record['epochs_run']} epochs (best {record['best_epoch'] + 1}), val loss "
+               f"{record['best_val']:.4g}, {record['seconds']:.0f} s on {record['n_train']} showers → {out}")
+
+
+@fastsim_app.command("sample")
+def sample(
+    model: Path = typer.Option(..., "--model", "-m", help="Model folder from 'showerml fastsim train'."),
+    n: int = typer.Option(None, "--n", help="Number of showers (with --energy; optional cap with --energies-from)."),
+    energy: str = typer.Option(None, "--energy", help="Spectrum in GeV, e.g. uniform:1,100 or fixed:50."),
+    energies_from: Path = typer.Option(None, "--energies-from", help="Take incident energies from this shower file."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output shower file (.h5)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output file."),
+    seed: int = SEED,
+) -> None:
+    """Generate showers with a trained model."""
+    from showerml.pipelines.fastsim import sample_to_file
+
+    path, warnings = sample_to_file(model, out, n, energy, energies_from, seed, overwrite)
+    for w in warnings:
+        typer.echo(f"warning: {w} (recorded in the file's 'warning' attribute)", err=True)
+    typer.echo(f"wrote {path}")
+
+
+@fastsim_app.command("bench")
+def bench(
+    data: Path = typer.Option(..., "--data", "-d", help="Shower file; its last --n-reference showers are held out."),
+    out: Path = typer.Option(..., "--out", "-o", help="Run folder (models, samples, metrics.json, report.html)."),
+    n_train: int = typer.Option(None, "--n-train", help="At most this many training showers (default: all others)."),
+    n_reference: int = typer.Option(20_000, "--n-reference", help="Held-out reference showers."),
+    models: str = typer.Option("all", "--models", help="Comma list of caloflow,student,cfm,ddpm,vae,gan or all."),
+    epoch_scale: float = typer.Option(1.0, "--epoch-scale", help="Multiply every benchmark model's epochs."),
+    resume: bool = typer.Option(False, "--resume", help="Reuse finished models and checkpoints in --out."),
+    binning: Path = BINNING,
+    seed: int = SEED,
+    quiet: bool = QUIET,
+) -> None:
+    """Train the benchmark configs, sample, evaluate against held-out showers; comparison table and report.html."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from showerml.errors import InputError
+    from showerml.metrics.classifier import ClassifierConfig
+    from showerml.pipelines.evaluate import EvaluateConfig
+    from showerml.pipelines.fastsim_bench import BenchConfig, comparison_rows, default_models, run_bench
+
+    chosen = default_models()
+    if models != "all":
+        names = [m.strip() for m in models.split(",") if m.strip()]
+        bad = set(names) - {m.kind for m in chosen}
+        if bad or not names:
+            raise InputError(f"--models takes a comma list of caloflow,student,cfm,ddpm,vae,gan; got '{models}'")
+        if "student" in names and "caloflow" not in names:
+            raise InputError("--models student needs caloflow in the list too (the student distils it)")
+        chosen = [m for m in chosen if m.kind in names]
+    if epoch_scale <= 0:
+        raise InputError(f"--epoch-scale must be positive, got {epoch_scale}")
+    for m in chosen:
+        m.train["epochs"] = max(1, round(m.train.get("epochs", 10) * epoch_scale))
+    cfg = BenchConfig(n_train=n_train, n_reference=n_reference, models=chosen, seed=seed, progress=not quiet,
+                      evaluate=EvaluateConfig(classifier=ClassifierConfig(progress=not quiet)))
+    console = Console()
+    metrics = run_bench(data, out, cfg, resume, log=None if quiet else console.print, binning=binning)
+    rows = comparison_rows(metrics["fastsim"]["models"])
+    table = Table(title=f"fastsim bench: {metrics['fastsim']['n_train']} training / "
+                  f"{metrics['fastsim']['n_reference']} reference showers")
+    for col in rows[0]:
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*(str(v) for v in row.values()))
+    console.print(table)
+    console.print(f"wrote {out / 'metrics.json'} and {out / 'report.html'}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(fastsim_app, name="fastsim")

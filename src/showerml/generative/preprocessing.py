@@ -1,0 +1,165 @@
+"""Invertible shower preprocessing shared by every generative model (CaloFlow, arXiv:2106.05285, sec. 3).
+
+A shower (``E_inc``, voxels ``E_v`` in MeV, layers ``l = 0 … L−1`` of any geometry) becomes one real vector
+``y ∈ R^{L+V}`` and a context ``c`` (standardised ``log E_inc``):
+
+1. *dequantisation* (training only): ``E_v ← E_v + n_v``, ``n_v ~ U[0, noise)`` — a continuous density for the many
+   empty voxels; on generated showers the *threshold* ``E_v < max(threshold, smallest training deposit) → 0``
+   removes it again (default noise and threshold 1 keV, so an empty voxel stays exactly empty; a file with a
+   read-out threshold, e.g. 15 keV in showerml's CaloChallenge-2 simulation, sets its own);
+2. *layer energies* ``E_l = Σ_{v∈l} E_v`` as stick-breaking fractions (CaloFlow's u-variables)
+   ``u_0 = log(Σ_l E_l / E_inc)``, ``u_l = E_{l−1} / Σ_{k≥l−1} E_k`` for ``l = 1 … L−1``, then
+   ``logit(α + (1 − 2α) u_l)``;
+3. *per-layer normalisation* ``x_v = E_v / E_{l(v)}`` ∈ [0, 1], then ``logit(α + (1 − 2α) x_v)``. CaloFlow uses
+   ``α = 10⁻⁶``; here the default is ``α = 10⁻¹⁰``, far below the noise fraction ``noise / E_l`` (~10⁻⁸), so empty
+   voxels keep a spread-out logit region below the threshold instead of piling onto ``logit(α)`` beside real
+   deposits of up to ``α E_l`` ≈ 20–70 keV (measured on CaloGAN e+: a flow-matching model's voxel AUC 1.00 → 0.94);
+4. every coordinate standardised with the training mean and standard deviation.
+
+The inverse undoes 4 → 2, clips fractions to [0, 1] and renormalises each layer to sum one (exact on real showers),
+multiplies by ``E_l`` and applies the threshold. ``y[:, :L]`` are the layer-energy coordinates (CaloFlow flow I),
+``y[:, L:]`` the normalised voxels (flow II), which are conditioned on ``c`` and ``y[:, :L]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from showerml.errors import InputError
+from showerml.geometry import Geometry
+
+__all__ = ["PreprocessConfig", "ShowerPreprocessor", "logit", "sigmoid"]
+
+_TINY = 1e-30
+
+
+def logit(p: np.ndarray, alpha: float) -> np.ndarray:
+    """``log(q / (1 − q))`` with ``q = α + (1 − 2α) p``: finite for p ∈ [0, 1]."""
+    q = alpha + (1 - 2 * alpha) * p
+    return np.log(q) - np.log1p(-q)
+
+
+def sigmoid(y: np.ndarray, alpha: float) -> np.ndarray:
+    """Inverse of :func:`logit`: ``(σ(y) − α) / (1 − 2α)``."""
+    return (0.5 * (1.0 + np.tanh(0.5 * y)) - alpha) / (1 - 2 * alpha)
+
+
+@dataclass
+class PreprocessConfig:
+    """Dequantisation noise and threshold in MeV, logit α."""
+
+    noise: float = 1e-3
+    threshold: float = 1e-3
+    alpha: float = 1e-10
+
+
+class ShowerPreprocessor:
+    """``forward(incident, voxels) → (y, c)`` and ``inverse(y, incident) → voxels`` for one geometry."""
+
+    def __init__(self, geometry: Geometry, config: PreprocessConfig | None = None) -> None:
+        self.geometry = geometry
+        self.config = config or PreprocessConfig()
+        self.n_layers = geometry.n_layers
+        self.dim = geometry.n_layers + geometry.n_voxels
+        self.mean = np.zeros(self.dim)
+        self.std = np.ones(self.dim)
+        self.c_mean, self.c_std = 0.0, 1.0
+        self.energy_range = (0.0, np.inf)
+        self.data_threshold = 0.0
+        self._layer_of_voxel = np.repeat(np.arange(geometry.n_layers), geometry.layer_sizes)
+
+    # -- fitting -------------------------------------------------------------------------------------------------
+    def fit(self, incident: np.ndarray, voxels: np.ndarray, seed: int = 0) -> ShowerPreprocessor:
+        """Set the standardisation and the training energy range from (dequantised) training showers."""
+        self.mean, self.std = np.zeros(self.dim), np.ones(self.dim)
+        self.c_mean, self.c_std = 0.0, 1.0
+        y, c = self.forward(incident, voxels, np.random.default_rng(seed))
+        self.mean = y.mean(axis=0)
+        self.std = np.where(y.std(axis=0) > 1e-6, y.std(axis=0), 1.0)
+        logs = np.log(np.asarray(incident, dtype=np.float64))
+        self.c_mean, self.c_std = float(logs.mean()), float(logs.std() or 1.0)
+        self.energy_range = (float(np.min(incident)), float(np.max(incident)))
+        positive = np.asarray(voxels)[np.asarray(voxels) > 0]
+        self.data_threshold = float(positive.min()) if positive.size else 0.0
+        return self
+
+    @property
+    def threshold(self) -> float:
+        """Generated deposits below ``max(config.threshold, smallest training deposit)`` are set to zero."""
+        return max(self.config.threshold, self.data_threshold * (1 - 1e-6))
+
+    # -- maps ----------------------------------------------------------------------------------------------------
+    def context(self, incident: np.ndarray) -> np.ndarray:
+        """``c = (log E_inc − mean) / std``, shape ``(N, 1)``."""
+        return ((np.log(np.asarray(incident, dtype=np.float64)) - self.c_mean) / self.c_std)[:, None]
+
+    def dequantise(self, voxels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        return np.asarray(voxels, dtype=np.float64) + rng.uniform(0.0, self.config.noise, size=voxels.shape)
+
+    def forward(
+        self, incident: np.ndarray, voxels: np.ndarray, rng: np.random.Generator | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Showers → ``(y (N, L+V), c (N, 1))``; with ``rng`` the voxels are dequantised first."""
+        incident = np.asarray(incident, dtype=np.float64)
+        if voxels.ndim != 2 or voxels.shape[1] != self.geometry.n_voxels:
+            raise InputError(
+                f"showers with {voxels.shape[-1]} voxels do not fit this model's geometry "
+                f"'{self.geometry.name}' ({self.geometry.n_voxels} voxels)"
+            )
+        e = self.dequantise(voxels, rng) if rng is not None else np.asarray(voxels, dtype=np.float64)
+        layers = self.geometry.layer_energies(e)
+        a = self.config.alpha
+        u = np.empty((len(e), self.n_layers))
+        u[:, 0] = np.log(np.maximum(layers.sum(axis=1), _TINY) / incident)
+        rest = np.cumsum(layers[:, ::-1], axis=1)[:, ::-1]  # Σ_{k≥l} E_k
+        if self.n_layers > 1:
+            u[:, 1:] = logit(np.clip(layers[:, :-1] / np.maximum(rest[:, :-1], _TINY), 0.0, 1.0), a)
+        frac = e / np.maximum(layers[:, self._layer_of_voxel], _TINY)
+        y = np.concatenate([u, logit(np.clip(frac, 0.0, 1.0), a)], axis=1)
+        return (y - self.mean) / self.std, self.context(incident)
+
+    def layer_energies(self, y_layers: np.ndarray, incident: np.ndarray) -> np.ndarray:
+        """Standardised layer coordinates ``y[:, :L]`` → layer energies ``(N, L)`` in MeV."""
+        u = y_layers * self.std[: self.n_layers] + self.mean[: self.n_layers]
+        total = np.exp(np.clip(u[:, 0], -30.0, 5.0)) * np.asarray(incident, dtype=np.float64)
+        out = np.empty((len(u), self.n_layers))
+        remaining = total
+        for k in range(self.n_layers - 1):
+            f = np.clip(sigmoid(u[:, k + 1], self.config.alpha), 0.0, 1.0)
+            out[:, k] = f * remaining
+            remaining = remaining - out[:, k]
+        out[:, -1] = remaining
+        return out
+
+    def inverse(self, y: np.ndarray, incident: np.ndarray, threshold: bool = True) -> np.ndarray:
+        """``y`` → voxels (N, V) float32 in MeV; ``threshold`` zeroes deposits below ``config.threshold``."""
+        y = np.asarray(y, dtype=np.float64)
+        layers = self.layer_energies(y[:, : self.n_layers], incident)
+        x = y[:, self.n_layers :] * self.std[self.n_layers :] + self.mean[self.n_layers :]
+        frac = np.clip(sigmoid(x, self.config.alpha), 0.0, 1.0)
+        voxels = np.empty_like(frac)
+        for k, s in enumerate(self.geometry.layer_slices):
+            norm = frac[:, s].sum(axis=1, keepdims=True)
+            voxels[:, s] = frac[:, s] / np.maximum(norm, _TINY) * layers[:, k : k + 1]
+        if threshold:
+            voxels[voxels < self.threshold] = 0.0
+        return voxels.astype(np.float32)
+
+    # -- persistence ---------------------------------------------------------------------------------------------
+    def state(self) -> dict[str, np.ndarray]:
+        return {"mean": self.mean, "std": self.std}
+
+    def config_dict(self) -> dict:
+        return {**asdict(self.config), "c_mean": self.c_mean, "c_std": self.c_std, "energy_range": self.energy_range,
+                "data_threshold": self.data_threshold}
+
+    @classmethod
+    def restore(cls, geometry: Geometry, cfg: dict, state: dict[str, np.ndarray]) -> ShowerPreprocessor:
+        prep = cls(geometry, PreprocessConfig(cfg["noise"], cfg["threshold"], cfg["alpha"]))
+        prep.mean, prep.std = np.asarray(state["mean"], np.float64), np.asarray(state["std"], np.float64)
+        prep.c_mean, prep.c_std = float(cfg["c_mean"]), float(cfg["c_std"])
+        prep.energy_range = (float(cfg["energy_range"][0]), float(cfg["energy_range"][1]))
+        prep.data_threshold = float(cfg.get("data_threshold", 0.0))
+        return prep

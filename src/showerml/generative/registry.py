@@ -1,0 +1,45 @@
+"""Model kinds by name, and loading any generative model folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from showerml.errors import DataFileError, InputError
+from showerml.generative.base import ShowerGenerator, read_model_folder
+from showerml.generative.diffusion import DDPM, FlowMatching
+from showerml.generative.flows import CaloFlowStudent, CaloFlowTeacher
+from showerml.generative.latent import ConditionalGAN, ConditionalVAE
+from showerml.generative.preprocessing import PreprocessConfig
+from showerml.geometry import Geometry
+
+__all__ = ["MODELS", "build_model", "load_model"]
+
+MODELS: dict[str, type[ShowerGenerator]] = {
+    cls.kind: cls for cls in (CaloFlowTeacher, CaloFlowStudent, FlowMatching, DDPM, ConditionalVAE, ConditionalGAN)
+}
+
+
+def _kind(kind: str) -> type[ShowerGenerator]:
+    if kind not in MODELS:
+        raise InputError(f"unknown model '{kind}'; choose one of {', '.join(MODELS)}")
+    return MODELS[kind]
+
+
+def build_model(
+    kind: str, geometry: Geometry, hparams: dict[str, Any] | None = None, preprocess: PreprocessConfig | None = None
+) -> ShowerGenerator:
+    """A fresh model of ``kind`` (caloflow, student, cfm, ddpm, vae, gan) for ``geometry``."""
+    return _kind(kind)(geometry, preprocess, **(hparams or {}))
+
+
+def load_model(directory: str | os.PathLike[str]) -> ShowerGenerator:
+    """Any model folder written by :meth:`ShowerGenerator.save`; a folder that is not one → :class:`DataFileError`."""
+    config, state = read_model_folder(directory)
+    if config["model"] not in MODELS:
+        raise DataFileError(directory, f"unknown model kind '{config['model']}' (newer showerml?)")
+    try:
+        return MODELS[config["model"]].from_folder(config, state, Path(directory))
+    except (KeyError, TypeError, InputError) as exc:
+        raise DataFileError(directory, f"damaged model config ({exc})") from None

@@ -1,0 +1,207 @@
+"""Fast shower simulation recipes: train a generative model from a shower file, sample showers into a file.
+
+A training run writes one folder: the model (``config.json`` + ``weights.safetensors``), the training checkpoint
+(``checkpoints/checkpoint.pt``, for ``resume`` after a kill) and ``training.json`` (resolved configuration, data,
+loss history). Sampling writes a CaloGAN- or CaloChallenge-layout file (by geometry) whose attributes say which model,
+seed and energies made it; energies outside the training range are allowed but recorded as a ``warning`` attribute.
+A YAML ``--config`` may hold ``model:`` (hyper-parameters), ``train:`` (:class:`~showerml.nn.TrainConfig` fields),
+``preprocessing:`` (:class:`~showerml.generative.PreprocessConfig` fields) and ``max_events``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from showerml import __version__
+from showerml.errors import DataFileError, InputError
+from showerml.generative import PreprocessConfig, ShowerGenerator, build_model, load_model
+from showerml.generative.flows import CaloFlowStudent, CaloFlowTeacher
+from showerml.io.atomic import atomic_write_bytes
+from showerml.io.hdf5 import check_output_path
+from showerml.io.showers import ShowerData, load_showers, write_showers
+from showerml.nn.training import TrainConfig
+from showerml.spectra import parse_spectrum
+
+__all__ = ["FastsimConfig", "read_config", "sample_to_file", "sample_incident", "train_from_file", "train_model"]
+
+TRAINING_RECORD = "training.json"
+CHECKPOINTS = "checkpoints"
+
+
+class FastsimConfig(dict):
+    """``{"model": {...}, "train": {...}, "preprocessing": {...}, "max_events": int | None}``."""
+
+
+def read_config(path: str | os.PathLike[str] | None) -> FastsimConfig:
+    """Read and check a YAML run configuration (unknown top-level keys or training fields → one-line error)."""
+    if path is None:
+        return FastsimConfig(model={}, train={}, preprocessing={}, max_events=None)
+    p = Path(path)
+    try:
+        raw = yaml.safe_load(p.read_text()) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise DataFileError(p, f"not a readable YAML config ({str(exc).splitlines()[0]})") from None
+    if not isinstance(raw, dict):
+        raise DataFileError(p, "the config must be a mapping with model:, train:, preprocessing: sections")
+    unknown = set(raw) - {"model", "train", "preprocessing", "max_events"}
+    if unknown:
+        raise DataFileError(p, f"unknown section(s) {sorted(unknown)}; use model:, train:, preprocessing:, max_events:")
+    _check_fields(p, raw.get("train") or {}, {f.name for f in fields(TrainConfig)}, "train")
+    _check_fields(p, raw.get("preprocessing") or {}, {f.name for f in fields(PreprocessConfig)}, "preprocessing")
+    return FastsimConfig(model=dict(raw.get("model") or {}), train=dict(raw.get("train") or {}),
+                         preprocessing=dict(raw.get("preprocessing") or {}), max_events=raw.get("max_events"))
+
+
+def _check_fields(path: Path, section: dict, known: set[str], name: str) -> None:
+    bad = set(section) - known
+    if bad:
+        raise DataFileError(path, f"unknown {name}: field(s) {sorted(bad)}; known: {sorted(known)}")
+
+
+def check_finite(data: ShowerData, name: str) -> None:
+    if not (np.all(np.isfinite(data.voxels)) and np.all(np.isfinite(data.incident))):
+        raise InputError(f"{name} contains NaN or infinite values; clean the file before training")
+
+
+def train_model(
+    data: ShowerData,
+    kind: str,
+    out: str | os.PathLike[str] | None = None,
+    config: FastsimConfig | None = None,
+    teacher: CaloFlowTeacher | None = None,
+    resume: bool = False,
+    seed: int = 0,
+    progress: bool = True,
+) -> ShowerGenerator:
+    """Build, train (through the shared loop) and, with ``out``, save a model of ``kind`` on ``data``."""
+    cfg = config or read_config(None)
+    check_finite(data, "the training data")
+    model = build_model(kind, data.geometry, cfg["model"] if kind != "student" or teacher is None
+                        else {**_arch(teacher), **cfg["model"]}, PreprocessConfig(**cfg["preprocessing"]))
+    train_cfg = TrainConfig(**{**model.default_train, **cfg["train"], "seed": seed, "progress": progress,
+                               "description": f"training {kind}"})
+    ckpt = None if out is None else Path(out) / CHECKPOINTS
+    if isinstance(model, CaloFlowStudent):
+        model.fit(data, train_cfg, ckpt, resume, teacher=teacher)
+    else:
+        model.fit(data, train_cfg, ckpt, resume)
+    if out is not None:
+        model.save(out)
+    return model
+
+
+def _arch(teacher: CaloFlowTeacher) -> dict[str, Any]:
+    return {k: teacher.hparams[k] for k in CaloFlowTeacher.default_hparams()}
+
+
+def train_from_file(
+    data: str | os.PathLike[str],
+    kind: str,
+    out: str | os.PathLike[str],
+    teacher: str | os.PathLike[str] | None = None,
+    config: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+    seed: int = 0,
+    progress: bool = True,
+    binning: str | os.PathLike[str] | None = None,
+) -> dict[str, Any]:
+    """``showerml fastsim train``: read ``data``, train, write the run folder ``out``; return the training record."""
+    out_dir = Path(out)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"{out_dir} is a file; give a folder for --out")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not resume:
+        raise InputError(
+            f"{out_dir} exists and is not empty; pass --resume to continue its training or choose another --out"
+        )
+    if seed < 0:
+        raise InputError(f"--seed must be a non-negative integer, got {seed}")
+    cfg = read_config(config)
+    teacher_model = None
+    if kind == "student":
+        if teacher is None:
+            raise InputError("--model student needs --teacher DIR (a trained caloflow model folder)")
+        loaded = load_model(teacher)
+        if not isinstance(loaded, CaloFlowTeacher) or isinstance(loaded, CaloFlowStudent):
+            raise InputError(f"--teacher {teacher} is a '{loaded.kind}' model; the student distils a caloflow model")
+        teacher_model = loaded
+    elif teacher is not None:
+        raise InputError(f"--teacher is only used with --model student, not '{kind}'")
+    if kind not in {"caloflow", "student", "cfm", "ddpm", "vae", "gan"}:
+        raise InputError(f"unknown --model '{kind}'; choose caloflow, student, cfm, ddpm, vae or gan")
+    showers = load_showers(data, cfg["max_events"], binning)
+    created = not out_dir.exists()
+    try:
+        model = train_model(showers, kind, out_dir, cfg, teacher_model, resume, seed, progress)
+    except BaseException:
+        if created and out_dir.exists() and not (out_dir / CHECKPOINTS).exists():
+            shutil.rmtree(out_dir)
+        raise
+    record = {"showerml_version": __version__, "data": str(data), "n_showers": len(showers),
+              "geometry": showers.geometry.name, "model": kind, "teacher": None if teacher is None else str(teacher),
+              "config": dict(cfg), "seed": seed, **model.record}
+    atomic_write_bytes(out_dir / TRAINING_RECORD, json.dumps(record, indent=2, default=str).encode())
+    return record
+
+
+def sample_incident(
+    n: int | None, energy: str | None, energies_from: str | os.PathLike[str] | None, seed: int
+) -> tuple[np.ndarray, str]:
+    """Incident energies (MeV) from a spectrum (``n`` draws) or from a shower file; returns them and a description."""
+    if (energy is None) == (energies_from is None):
+        raise InputError("give exactly one of --energy SPEC or --energies-from FILE")
+    if energy is not None:
+        if n is None or n <= 0:
+            raise InputError(f"--n must be a positive number of showers, got {n}")
+        spectrum = parse_spectrum(energy)
+        return spectrum.sample(np.random.default_rng(seed), n), spectrum.spec
+    incident = load_showers(energies_from).incident
+    if n is not None:
+        if n <= 0:
+            raise InputError(f"--n must be a positive number of showers, got {n}")
+        incident = incident[:n]
+    return incident, f"energies of {energies_from}"
+
+
+def sample_to_file(
+    model_dir: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    n: int | None = None,
+    energy: str | None = None,
+    energies_from: str | os.PathLike[str] | None = None,
+    seed: int = 0,
+    overwrite: bool = False,
+    batch_size: int = 10_000,
+) -> tuple[Path, list[str]]:
+    """``showerml fastsim sample``: write generated showers to ``out``; returns the path and any warnings."""
+    check_output_path(out, overwrite)
+    if seed < 0:
+        raise InputError(f"--seed must be a non-negative integer, got {seed}")
+    model = load_model(model_dir)
+    incident, source = sample_incident(n, energy, energies_from, seed)
+    lo, hi = model.prep.energy_range
+    warnings = []
+    outside = int(np.sum((incident < lo * (1 - 1e-9)) | (incident > hi * (1 + 1e-9))))
+    if outside:
+        warnings.append(f"{outside} of {len(incident)} incident energies lie outside the training range "
+                        f"{lo / 1e3:.4g}–{hi / 1e3:.4g} GeV; the model extrapolates there")
+    showers = model.sample(incident, seed=seed, batch_size=batch_size)
+    attrs = {"generator": model.kind, "model": str(Path(model_dir).resolve()), "seed": seed, "energies": source,
+             "training_energy_range_mev": json.dumps([lo, hi]), "showerml_version": __version__}
+    if warnings:
+        attrs["warning"] = "; ".join(warnings)
+    return write_showers(out, showers, attrs=attrs, overwrite=overwrite), warnings
+
+
+def model_summary(model: ShowerGenerator) -> dict[str, Any]:
+    """Kind, geometry, parameter count and training record of a model (for printing)."""
+    n_params = sum(p.numel() for p in model.net.parameters())
+    return {"model": model.kind, "geometry": model.geometry.name, "parameters": n_params,
+            "hparams": model.hparams, "preprocessing": asdict(model.prep.config), **model.record}

@@ -1,0 +1,201 @@
+"""``showerml fastsim bench``: train every benchmark model, sample, time, and evaluate against held-out showers.
+
+Protocol (CaloChallenge 2022, arXiv:2410.21611): the last ``n_reference`` showers of the data file are held out as
+the reference; the models train on (at most ``n_train` of) the others. Each model generates one shower per
+reference incident energy (or the first ``n_generate``), timed as one call in batches of 10k — the ms-per-shower
+figure at batch 10k; batch 1 and 100 (and 10k again, for the fast models) come from the timing harness
+:func:`showerml.metrics.time_generator`. All samples go through :func:`showerml.pipelines.evaluate.evaluate_showers`
+(separation powers, low/high-level classifier AUC and JSD, FPD/KPD, multiclass ranking). The run folder holds
+``models/<kind>/`` (resumable: a finished model is reused on ``resume``), ``samples/<kind>.h5``, ``metrics.json``,
+``comparison.json`` (one row per model) and ``report.html``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from showerml import __version__
+from showerml.errors import InputError
+from showerml.generative import ShowerGenerator, load_model
+from showerml.generative.flows import CaloFlowTeacher
+from showerml.io.atomic import atomic_write_bytes
+from showerml.io.showers import ShowerData, load_showers, write_showers
+from showerml.metrics.timing import time_generator
+from showerml.pipelines.evaluate import EvaluateConfig, evaluate_showers
+from showerml.pipelines.fastsim import FastsimConfig, check_finite, train_model
+
+__all__ = ["BenchConfig", "BenchModel", "default_models", "run_bench"]
+
+
+@dataclass
+class BenchModel:
+    """One benchmark entry: kind, hyper-parameters, training overrides and timing batch sizes."""
+
+    kind: str
+    hparams: dict[str, Any] = field(default_factory=dict)
+    train: dict[str, Any] = field(default_factory=dict)
+    timing_batches: tuple[int, ...] = (1, 100, 10_000)
+    n_generate: int | None = None
+    label: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.label or self.kind
+
+
+def default_models() -> list[BenchModel]:
+    """The six models at sizes that train in minutes on 2 CPU cores; the teacher (≈ 50 ms per shower when sampling)
+    generates 2000 showers and is timed at batch 1 and 100 only (its 10k figure comes from that sample)."""
+    mlp = {"width": 256, "blocks": 2}
+    return [
+        BenchModel("caloflow", train={"epochs": 15}, timing_batches=(1, 100), n_generate=2_000),
+        BenchModel("student", train={"epochs": 6}),
+        BenchModel("cfm", hparams={**mlp, "steps": 10}, train={"epochs": 30}),
+        BenchModel("ddpm", hparams={**mlp, "steps": 20}, train={"epochs": 30}),
+        BenchModel("vae", hparams={**mlp, "latent": 32}, train={"epochs": 20}),
+        BenchModel("gan", hparams={**mlp, "latent": 32}, train={"epochs": 20}),
+    ]
+
+
+@dataclass
+class BenchConfig:
+    n_train: int | None = None
+    n_reference: int = 20_000
+    models: list[BenchModel] = field(default_factory=default_models)
+    timing_repeats: int = 3
+    timing_max_seconds: float = 60.0
+    evaluate: EvaluateConfig = field(default_factory=EvaluateConfig)
+    seed: int = 0
+    progress: bool = True
+
+
+def _split(data: ShowerData, cfg: BenchConfig) -> tuple[ShowerData, ShowerData]:
+    n = len(data)
+    if cfg.n_reference < 1 or n - cfg.n_reference < 100:
+        raise InputError(f"the file holds {n} showers: too few for a {cfg.n_reference}-shower reference and ≥ 100 "
+                         "training showers; simulate more or lower the reference size")
+    n_train = n - cfg.n_reference if cfg.n_train is None else min(cfg.n_train, n - cfg.n_reference)
+    return data.subset(slice(0, n_train)), data.subset(slice(n - cfg.n_reference, n))
+
+
+def _get_model(entry: BenchModel, train_data: ShowerData, folder: Path, teacher: CaloFlowTeacher | None,
+               cfg: BenchConfig, resume: bool) -> tuple[ShowerGenerator, float]:
+    if resume and (folder / "config.json").is_file():
+        model = load_model(folder)
+        return model, float(model.record.get("seconds", float("nan")))
+    run_cfg = FastsimConfig(model=dict(entry.hparams), train=dict(entry.train), preprocessing={}, max_events=None)
+    t0 = time.perf_counter()
+    model = train_model(train_data, entry.kind, folder, run_cfg, teacher, resume, cfg.seed, cfg.progress)
+    return model, time.perf_counter() - t0
+
+
+def run_bench(
+    data: str | os.PathLike[str] | ShowerData,
+    out: str | os.PathLike[str],
+    config: BenchConfig | None = None,
+    resume: bool = False,
+    log: Callable[[str], None] | None = None,
+    binning: str | os.PathLike[str] | None = None,
+) -> dict[str, Any]:
+    """Run the benchmark into ``out``; returns the metrics (also in ``out/metrics.json``)."""
+    cfg = config or BenchConfig()
+    say = log or (lambda _msg: None)
+    out_dir = Path(out)
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not resume:
+        raise InputError(f"{out_dir} exists and is not empty; pass --resume to continue it or choose another --out")
+    showers = data if isinstance(data, ShowerData) else load_showers(data, None, binning)
+    check_finite(showers, "the data")
+    train_data, reference = _split(showers, cfg)
+    (out_dir / "samples").mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(cfg.seed)
+    timing_energies = rng.uniform(reference.incident.min(), reference.incident.max(), max(
+        max(m.timing_batches, default=1) for m in cfg.models))
+    teacher: CaloFlowTeacher | None = None
+    generated: dict[str, ShowerData] = {}
+    rows: dict[str, dict[str, Any]] = {}
+    for entry in cfg.models:
+        say(f"{entry.name}: training on {len(train_data)} showers")
+        model, seconds = _get_model(entry, train_data, out_dir / "models" / entry.name, teacher, cfg, resume)
+        if isinstance(model, CaloFlowTeacher) and model.kind == "caloflow":
+            teacher = model
+        n_gen = min(entry.n_generate or len(reference), len(reference))
+        say(f"{entry.name}: sampling {n_gen} showers")
+        t0 = time.perf_counter()
+        sample = model.sample(reference.incident[:n_gen], seed=cfg.seed + 1, batch_size=10_000)
+        gen_ms = 1e3 * (time.perf_counter() - t0) / n_gen
+        write_showers(out_dir / "samples" / f"{entry.name}.h5", sample, attrs={"generator": entry.kind}, overwrite=True)
+        generated[entry.name] = sample
+        timing = time_generator(lambda b, m=model: m.sample(timing_energies[:b], seed=0, batch_size=10_000),
+                                entry.timing_batches, warmup=1, repeats=cfg.timing_repeats,
+                                max_seconds=cfg.timing_max_seconds)
+        ms = dict(zip(timing.batch_sizes, timing.ms_per_shower, strict=True))
+        rows[entry.name] = {
+            "model": entry.kind, "parameters": sum(p.numel() for p in model.net.parameters()),
+            "n_train": model.record.get("n_train"), "epochs": model.record.get("epochs_run"),
+            "best_epoch": model.record.get("best_epoch"), "train_seconds": seconds,
+            "n_generated": n_gen, "ms_per_shower_b1": ms.get(1), "ms_per_shower_b100": ms.get(100),
+            "ms_per_shower_b10k": ms.get(10_000, gen_ms if n_gen >= 10_000 else None),
+            "ms_per_shower_eval_sample": gen_ms, "eval_sample_batch": min(n_gen, 10_000), "timing": timing.as_dict(),
+            "hparams": model.hparams,
+        }
+        say(f"{entry.name}: {seconds:.0f} s training, {gen_ms:.3g} ms/shower when sampling {n_gen}")
+    say(f"evaluating {len(generated)} samples against {len(reference)} reference showers")
+    result = evaluate_showers(reference, generated, cfg.evaluate, cfg.seed)
+    for name, row in rows.items():
+        clf = result.metrics["generated"][name]["classifier"]
+        row["auc_low_level"] = clf.get("low_level", {}).get("auc")
+        row["auc_high_level"] = clf.get("high_level", {}).get("auc")
+        row["jsd_high_level_bits"] = clf.get("high_level", {}).get("jsd_bits")
+        row["fpd"] = result.metrics["generated"][name]["fpd"]["value"]
+        row["kpd"] = result.metrics["generated"][name]["kpd"]["value"]
+        row["separation_power_mean"] = result.metrics["generated"][name]["separation_power_mean"]
+    metrics = result.metrics | {"fastsim": {"showerml_version": __version__, "n_train": len(train_data),
+                                            "n_reference": len(reference), "geometry": showers.geometry.name,
+                                            "models": rows, "config": _jsonable(asdict(cfg))}}
+    atomic_write_bytes(out_dir / "comparison.json", json.dumps(rows, indent=2, default=_num).encode())
+    atomic_write_bytes(out_dir / "metrics.json", json.dumps(metrics, indent=2, default=_num).encode())
+    _write_report(out_dir, result, rows, showers, len(train_data), len(reference))
+    return metrics
+
+
+def _num(v: Any) -> Any:
+    return float(v) if isinstance(v, np.generic) else str(v)
+
+
+def _jsonable(obj: Any) -> Any:
+    return json.loads(json.dumps(obj, default=_num))
+
+
+def comparison_rows(rows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The comparison table: one flat row per model."""
+    def f(v: Any, fmt: str) -> str:
+        return "—" if v is None else format(v, fmt)
+
+    return [{"model": name, "AUC voxel": f(r.get("auc_low_level"), ".3f"),
+             "AUC high-level": f(r.get("auc_high_level"), ".3f"),
+             "FPD": f(r.get("fpd"), ".3g"), "mean sep. power": f(r.get("separation_power_mean"), ".3g"),
+             "ms/shower b=1": f(r["ms_per_shower_b1"], ".3g"), "b=100": f(r["ms_per_shower_b100"], ".3g"),
+             "b=10k": f(r["ms_per_shower_b10k"], ".3g"), "training [s]": f(r["train_seconds"], ".0f"),
+             "epochs": r["epochs"], "parameters": r["parameters"]} for name, r in rows.items()]
+
+
+def _write_report(
+    out: Path, result: Any, rows: dict[str, dict[str, Any]], data: ShowerData, n_train: int, n_ref: int
+) -> None:
+    from showerml.pipelines.evaluate_report import build_report
+
+    report = build_report(result, data.geometry)
+    report.heading("Fast simulation: model comparison")
+    report.paragraph(f"{n_train} training showers, {n_ref} held-out reference showers "
+                     f"(geometry '{data.geometry.name}'). Generation time per shower on this CPU "
+                     "(median of repeats; a 10k figure without repeats is the model's single evaluation-sample run).")
+    report.table(comparison_rows(rows))
+    report.write(out / "report.html")

@@ -1,0 +1,82 @@
+"""Preprocessing: exact round trips on every geometry, dequantisation undone by the threshold, standardisation."""
+
+import numpy as np
+import pytest
+
+from showerml.errors import InputError
+from showerml.generative.preprocessing import PreprocessConfig, ShowerPreprocessor, logit, sigmoid
+from tests.fastsim_helpers import simulated, tiny_showers
+
+
+@pytest.fixture(params=["calogan", "calochallenge2", "tiny"])
+def showers(request):
+    return tiny_showers(300) if request.param == "tiny" else simulated(request.param, 150)
+
+
+def test_logit_and_sigmoid_are_inverse():
+    p = np.array([0.0, 1e-9, 0.3, 0.999999, 1.0])
+    for alpha in (1e-6, 1e-3):
+        assert np.all(np.isfinite(logit(p, alpha)))
+        np.testing.assert_allclose(sigmoid(logit(p, alpha), alpha), p, atol=1e-12)
+
+
+def test_exact_round_trip_without_noise(showers):
+    prep = ShowerPreprocessor(showers.geometry).fit(showers.incident, showers.voxels)
+    y, c = prep.forward(showers.incident, showers.voxels)
+    assert y.shape == (len(showers), showers.geometry.n_layers + showers.geometry.n_voxels)
+    assert c.shape == (len(showers), 1)
+    back = prep.inverse(y, showers.incident, threshold=False)
+    scale = showers.voxels.max()
+    np.testing.assert_allclose(back, showers.voxels, rtol=1e-4, atol=1e-6 * scale)
+    np.testing.assert_allclose(prep.layer_energies(y[:, : prep.n_layers], showers.incident),
+                               showers.geometry.layer_energies(showers.voxels.astype(np.float64)), rtol=1e-6, atol=1e-6)
+
+
+def test_dequantisation_is_removed_by_the_threshold(showers):
+    cfg = PreprocessConfig(noise=1e-3, threshold=1e-3)
+    prep = ShowerPreprocessor(showers.geometry, cfg).fit(showers.incident, showers.voxels)
+    y, _ = prep.forward(showers.incident, showers.voxels, np.random.default_rng(1))
+    back = prep.inverse(y, showers.incident)
+    empty = showers.voxels == 0
+    assert np.all(back[empty] == 0.0)  # noise below the threshold: empty voxels stay exactly empty
+    above = showers.voxels > 2 * cfg.threshold
+    err = np.abs(back[above] - showers.voxels[above])
+    assert np.all(err <= cfg.noise * 1.001 + 1e-5 * showers.voxels[above])  # deposits move by less than the noise
+    assert np.all((back == 0) | (back >= cfg.threshold))
+
+
+def test_training_coordinates_are_standardised(showers):
+    prep = ShowerPreprocessor(showers.geometry).fit(showers.incident, showers.voxels, seed=3)
+    y, c = prep.forward(showers.incident, showers.voxels, np.random.default_rng(3))
+    np.testing.assert_allclose(y.mean(axis=0), 0.0, atol=1e-6)
+    std = y.std(axis=0)
+    assert np.all((np.abs(std - 1) < 1e-6) | (std < 1e-6))
+    assert abs(c.mean()) < 1e-9 and abs(c.std() - 1) < 1e-9
+    assert prep.energy_range == (showers.incident.min(), showers.incident.max())
+
+
+def test_state_restores_the_same_map():
+    data = tiny_showers(200)
+    prep = ShowerPreprocessor(data.geometry).fit(data.incident, data.voxels)
+    again = ShowerPreprocessor.restore(data.geometry, prep.config_dict(), prep.state())
+    y1, y2 = prep.forward(data.incident, data.voxels)[0], again.forward(data.incident, data.voxels)[0]
+    np.testing.assert_array_equal(y1, y2)
+
+
+def test_wrong_voxel_count_is_a_one_line_error():
+    data = tiny_showers(50)
+    prep = ShowerPreprocessor(data.geometry)
+    with pytest.raises(InputError, match="do not fit this model's geometry"):
+        prep.forward(data.incident, data.voxels[:, :5])
+
+
+def test_threshold_follows_a_read_out_threshold_in_the_data():
+    data = simulated("calochallenge2", 150)  # showerml's dataset-2 simulation reads out deposits ≥ 15 keV
+    smallest = data.voxels[data.voxels > 0].min()
+    prep = ShowerPreprocessor(data.geometry).fit(data.incident, data.voxels)
+    assert smallest > 10 * prep.config.threshold and prep.threshold == pytest.approx(smallest, rel=1e-5)
+    y, _ = prep.forward(data.incident, data.voxels, np.random.default_rng(0))
+    blurred = prep.inverse(y + 0.3 * np.random.default_rng(1).standard_normal(y.shape), data.incident)
+    assert np.all((blurred == 0) | (blurred >= prep.threshold))
+    again = ShowerPreprocessor.restore(data.geometry, prep.config_dict(), prep.state())
+    assert again.threshold == prep.threshold
