@@ -16,6 +16,18 @@ SEED = typer.Option(0, "--seed", help="Random seed.")
 QUIET = typer.Option(False, "--quiet", "-q", help="No progress bar.")
 
 
+def run_simulator(
+    sim: object, n: int, energy: str, seed: int, out: Path, workers: int, overwrite: bool, quiet: bool, what: str
+) -> Path:
+    """Parse the spectrum, run ``sim`` into ``out`` and print one summary line."""
+    from showerml.pipelines.simulate import simulate_to_file
+
+    spectrum = parse_spectrum(energy)
+    path = simulate_to_file(sim, n, spectrum, seed, out, workers, overwrite, progress=not quiet)  # type: ignore[arg-type]
+    typer.echo(f"wrote {n} {what} ({spectrum.spec} GeV, seed {seed}) to {path}")
+    return path
+
+
 @simulate_app.command("calogan")
 def calogan(
     out: Path = typer.Option(..., "--out", "-o", help="Output HDF5 file (CaloGAN layout)."),
@@ -31,12 +43,8 @@ def calogan(
 ) -> None:
     """Showers in the CaloGAN Pb/LAr calorimeter (3 layers, 504 cells), written in the CaloGAN layout."""
     from showerml.detectors.calogan import CaloGANSimulator
-    from showerml.pipelines.simulate import simulate_to_file
 
-    spectrum = parse_spectrum(energy)
-    sim = CaloGANSimulator(particle)
-    path = simulate_to_file(sim, n, spectrum, seed, out, workers, overwrite, progress=not quiet)
-    typer.echo(f"wrote {n} {particle} showers ({spectrum.spec} GeV, seed {seed}) to {path}")
+    run_simulator(CaloGANSimulator(particle), n, energy, seed, out, workers, overwrite, quiet, f"{particle} showers")
 
 
 @simulate_app.command("calochallenge2")
@@ -52,12 +60,9 @@ def calochallenge2(
 ) -> None:
     """Showers in the CaloChallenge dataset-2 W/Si calorimeter (45 layers × 16 α × 9 r = 6480 voxels)."""
     from showerml.detectors.calochallenge import CaloChallenge2Simulator
-    from showerml.pipelines.simulate import simulate_to_file
 
-    spectrum = parse_spectrum(energy)
     sim = CaloChallenge2Simulator(particle)
-    path = simulate_to_file(sim, n, spectrum, seed, out, workers, overwrite, progress=not quiet)
-    typer.echo(f"wrote {n} {particle} showers ({spectrum.spec} GeV, seed {seed}) to {path}")
+    run_simulator(sim, n, energy, seed, out, workers, overwrite, quiet, f"{particle} showers")
 
 
 def register(app: typer.Typer) -> None:
