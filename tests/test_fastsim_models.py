@@ -157,3 +157,16 @@ def test_showers_of_another_geometry_are_refused():
         build_model("cfm", model.geometry, SMALL["cfm"]).fit(simulated("calochallenge2", 120), _cfg())
     with pytest.raises(InputError, match="no option"):
         build_model("cfm", model.geometry, {"depth": 3})
+
+
+def test_samples_reproduce_the_empty_voxel_fraction_after_calibration(tmp_path):
+    kind = "cfm"  # the calibrated cut only removes deposits: a model with too many empty voxels (ddpm) stays so
+    data = tiny_showers(1500)
+    model = build_model(kind, data.geometry, SMALL[kind])
+    model.fit(data, _cfg(epochs=2))
+    assert len(model.prep.cuts) > 0
+    out = model.sample(data.incident, seed=3)
+    for s in data.geometry.layer_slices:
+        assert (out.voxels[:, s] == 0).mean() == pytest.approx((data.voxels[:, s] == 0).mean(), abs=0.05)
+    again = load_model(model.save(tmp_path / kind))  # the cuts travel with the model
+    np.testing.assert_array_equal(again.sample(data.incident, seed=3).voxels, out.voxels)

@@ -80,3 +80,19 @@ def test_threshold_follows_a_read_out_threshold_in_the_data():
     assert np.all((blurred == 0) | (blurred >= prep.threshold))
     again = ShowerPreprocessor.restore(data.geometry, prep.config_dict(), prep.state())
     assert again.threshold == prep.threshold
+
+
+def test_calibrated_cuts_match_the_empty_fraction_and_are_saved():
+    data = tiny_showers(2000)
+    prep = ShowerPreprocessor(data.geometry).fit(data.incident, data.voxels)
+    y, _ = prep.forward(data.incident, data.voxels, np.random.default_rng(0))
+    blurred = y + 0.5 * np.random.default_rng(1).standard_normal(y.shape)  # a "model" that fills empty voxels
+    uncut = prep.inverse(blurred, data.incident, threshold=False)
+    assert (uncut == 0).mean() < 0.5 * (data.voxels == 0).mean()
+    prep.calibrate(data.incident, data.voxels, uncut, data.incident)
+    cut = prep.inverse(blurred, data.incident)
+    assert np.all((cut == 0) | (cut >= prep.threshold))
+    for s in data.geometry.layer_slices:  # exact per voxel and bin, except where the blur alone empties too many
+        assert (cut[:, s] == 0).mean() == pytest.approx((data.voxels[:, s] == 0).mean(), abs=0.02)
+    again = ShowerPreprocessor.restore(data.geometry, prep.config_dict(), prep.state())
+    np.testing.assert_array_equal(again.inverse(blurred, data.incident), cut)

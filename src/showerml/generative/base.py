@@ -22,7 +22,7 @@ from torch import nn
 
 from showerml import __version__
 from showerml.errors import DataFileError, InputError
-from showerml.generative.preprocessing import PreprocessConfig, ShowerPreprocessor
+from showerml.generative.preprocessing import PreprocessConfig, ShowerPreprocessor, preprocess_config
 from showerml.geometry import Geometry
 from showerml.io.showers import ShowerData
 from showerml.nn.serialization import load_state, save_state
@@ -124,7 +124,29 @@ class ShowerGenerator(ABC):
         self.net = self._build()
         result = train(self.net, self._loss, (y[tr], c[tr]), (y[va], c[va]), cfg, checkpoint_dir, resume)
         self._record(result, cfg, len(tr), len(va))
+        self.calibrate(data, cfg.seed)
         return result
+
+    @torch.no_grad()
+    def calibrate(self, data: ShowerData, seed: int = 0) -> None:
+        """Calibrate the empty-voxel cuts (:meth:`ShowerPreprocessor.calibrate`) on ``calib_showers`` uncut samples
+        at incident energies drawn from ``data`` (the training showers); ``calib_showers = 0`` keeps one cut."""
+        n = min(int(self.prep.config.calib_showers), len(data.incident))
+        self.prep.cuts, self.prep.cut_edges = np.zeros((0, self.geometry.n_voxels)), np.zeros(0)
+        if n <= 0:
+            return
+        pick = np.random.default_rng(seed + 7).choice(len(data.incident), n, replace=False)
+        incident = np.asarray(data.incident, np.float64)[pick]
+        self.net.eval()
+        generator = torch.Generator().manual_seed(int(seed) + 7)
+        parts = []
+        for start in range(0, n, 10_000):
+            e = incident[start : start + 10_000]
+            c = torch.as_tensor(self.prep.context(e), dtype=torch.float32)
+            y = np.nan_to_num(self._generate(c, generator).double().numpy(), nan=0.0, posinf=30.0, neginf=-30.0)
+            parts.append(self.prep.inverse(y, e, threshold=False))
+        self.prep.calibrate(data.incident, data.voxels, np.concatenate(parts), incident)
+        self.record["calibration"] = {"showers": n, "bins": len(self.prep.cuts)}
 
     def _record(self, result: TrainResult, cfg: TrainConfig, n_train: int, n_val: int) -> None:
         self.record = {"train": asdict(cfg), "n_train": n_train, "n_val": n_val, "epochs_run": result.epochs_run,
@@ -186,7 +208,7 @@ class ShowerGenerator(ABC):
     def from_folder(cls, config: dict[str, Any], state: dict[str, torch.Tensor], folder: Path) -> ShowerGenerator:
         geometry = Geometry.from_json(config["geometry"])
         pc = config["preprocessing"]
-        model = cls(geometry, PreprocessConfig(pc["noise"], pc["threshold"], pc["alpha"]), **config["hparams"])
+        model = cls(geometry, preprocess_config(pc), **config["hparams"])
         prep_state = {k[5:]: v.numpy() for k, v in state.items() if k.startswith("prep.")}
         model.prep = ShowerPreprocessor.restore(geometry, pc, prep_state)
         try:

@@ -9,6 +9,10 @@ Sampling integrates ``dy/dt = v_θ`` from ``t = 0`` to 1 with ``steps`` midpoint
 (Nichol & Dhariwal, arXiv:2102.09672), ``s = t/T``; the network predicts ε from ``y_t = √ᾱ_t y + √(1 − ᾱ_t) ε``
 (loss ``‖ε_θ − ε‖²``). The fast sampler is deterministic DDIM (Song et al., arXiv:2010.02502) on ``steps``
 evenly spaced timesteps: ``ŷ = (y_t − √(1 − ᾱ_t) ε_θ)/√ᾱ_t``, ``y_{t'} = √ᾱ_{t'} ŷ + √(1 − ᾱ_{t'}) ε_θ``.
+The prediction ``ŷ`` is clipped per coordinate to the range of the standardised training vectors (the analogue
+of clipping images to [−1, 1]); at ``s = 1`` the division by ``√ᾱ ≈ 3·10⁻³`` otherwise throws ``ŷ`` far outside
+the data: on CaloGAN e+ (20k showers) the 1 %–99 % range of ``E_tot/E_inc`` was 0.91–1.08 against the data's
+0.98–1.00, and 0.95–1.00 with the clip.
 """
 
 from __future__ import annotations
@@ -99,9 +103,11 @@ class DDPM(ShowerGenerator):
         T, steps = int(self.hparams["timesteps"]), int(self.hparams["steps"])
         grid = torch.linspace(T, 0, steps + 1).round() / T  # s from 1 down to 0
         y = torch.randn(len(c), self.dim, generator=generator)
+        lo = torch.as_tensor(self.prep.y_lo, dtype=y.dtype)
+        hi = torch.as_tensor(self.prep.y_hi, dtype=y.dtype)
         for s, s_next in zip(grid[:-1], grid[1:], strict=True):
             ab, ab_next = cosine_alpha_bar(s), cosine_alpha_bar(s_next) if s_next > 0 else torch.tensor(1.0)
             eps = self.net(y, torch.full((len(c),), float(s)), c)
-            y0 = ((y - (1 - ab).sqrt() * eps) / ab.sqrt()).clamp(-20, 20)
+            y0 = torch.minimum(torch.maximum((y - (1 - ab).sqrt() * eps) / ab.sqrt(), lo), hi)
             y = ab_next.sqrt() * y0 + (1 - ab_next).sqrt() * eps
         return y

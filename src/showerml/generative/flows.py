@@ -171,4 +171,5 @@ class CaloFlowStudent(CaloFlowTeacher):
         result = train(self.net.flow2, loss, (y[tr], c[tr]), (y[va], c[va]), cfg, checkpoint_dir, resume)
         self._record(result, cfg, len(tr), len(va))
         self.record["teacher"] = teacher.record
+        self.calibrate(data, cfg.seed)  # the teacher's cuts fit the teacher's samples, not the student's
         return result

@@ -17,8 +17,23 @@ A shower (``E_inc``, voxels ``E_v`` in MeV, layers ``l = 0 … L−1`` of any ge
 4. every coordinate standardised with the training mean and standard deviation.
 
 The inverse undoes 4 → 2, clips fractions to [0, 1] and renormalises each layer to sum one (exact on real showers),
-multiplies by ``E_l`` and applies the threshold. ``y[:, :L]`` are the layer-energy coordinates (CaloFlow flow I),
-``y[:, L:]`` the normalised voxels (flow II), which are conditioned on ``c`` and ``y[:, :L]``.
+multiplies by ``E_l`` and applies the threshold.
+
+*Calibrated empty-voxel cut* (:meth:`ShowerPreprocessor.calibrate`, run by every model after training). A model
+never produces an exact zero: the empty voxels of the data (≈ 50 % on CaloGAN e+) come out as a cloud of small
+deposits, which a classifier spots at once. After training, the model samples ``M`` showers at training incident
+energies without any cut. In each bin ``b`` of ``log E_inc`` (``calib_bins`` equal-count bins of the training energies)
+and for each voxel ``v``, with ``p_{bv}`` the fraction of training showers of that bin whose voxel ``v`` is exactly
+empty, the cut is the ``p_{bv}``-quantile of the generated deposits of that voxel and bin,
+
+    ``t_{bv} = max(threshold, Q_{p_{bv}}(Ê_v | b))``,
+
+so that, voxel by voxel and bin by bin, the generated empty fraction ``P(Ê_v < t_{bv})`` equals the training one
+(up to the floor ``threshold``). The cuts are part of the preprocessing state (saved and loaded with the model);
+without calibration the single cut ``threshold`` applies.
+
+``y[:, :L]`` are the layer-energy coordinates (CaloFlow flow I), ``y[:, L:]`` the normalised voxels (flow II),
+which are conditioned on ``c`` and ``y[:, :L]``.
 """
 
 from __future__ import annotations
@@ -30,7 +45,7 @@ import numpy as np
 from showerml.errors import InputError
 from showerml.geometry import Geometry
 
-__all__ = ["PreprocessConfig", "ShowerPreprocessor", "logit", "sigmoid"]
+__all__ = ["PreprocessConfig", "ShowerPreprocessor", "logit", "preprocess_config", "sigmoid"]
 
 _TINY = 1e-30
 
@@ -53,6 +68,8 @@ class PreprocessConfig:
     noise: float = 1e-3
     threshold: float = 1e-3
     alpha: float = 1e-10
+    calib_showers: int = 5000
+    calib_bins: int = 4
 
 
 class ShowerPreprocessor:
@@ -66,8 +83,13 @@ class ShowerPreprocessor:
         self.mean = np.zeros(self.dim)
         self.std = np.ones(self.dim)
         self.c_mean, self.c_std = 0.0, 1.0
+        #: per-coordinate range of the standardised training vectors (a sampler may clip its predictions to it)
+        self.y_lo, self.y_hi = np.full(self.dim, -20.0), np.full(self.dim, 20.0)
         self.energy_range = (0.0, np.inf)
         self.data_threshold = 0.0
+        #: calibrated cuts ``t_{bv}`` (n_bins, V) in MeV and the inner ``log E_inc`` bin edges (n_bins − 1,)
+        self.cuts = np.zeros((0, geometry.n_voxels))
+        self.cut_edges = np.zeros(0)
         self._layer_of_voxel = np.repeat(np.arange(geometry.n_layers), geometry.layer_sizes)
 
     # -- fitting -------------------------------------------------------------------------------------------------
@@ -78,17 +100,55 @@ class ShowerPreprocessor:
         y, c = self.forward(incident, voxels, np.random.default_rng(seed))
         self.mean = y.mean(axis=0)
         self.std = np.where(y.std(axis=0) > 1e-6, y.std(axis=0), 1.0)
+        self.y_lo, self.y_hi = (y.min(axis=0) - self.mean) / self.std, (y.max(axis=0) - self.mean) / self.std
         logs = np.log(np.asarray(incident, dtype=np.float64))
         self.c_mean, self.c_std = float(logs.mean()), float(logs.std() or 1.0)
         self.energy_range = (float(np.min(incident)), float(np.max(incident)))
         positive = np.asarray(voxels)[np.asarray(voxels) > 0]
         self.data_threshold = float(positive.min()) if positive.size else 0.0
+        self.cuts, self.cut_edges = np.zeros((0, self.geometry.n_voxels)), np.zeros(0)
         return self
 
     @property
     def threshold(self) -> float:
         """Generated deposits below ``max(config.threshold, smallest training deposit)`` are set to zero."""
         return max(self.config.threshold, self.data_threshold * (1 - 1e-6))
+
+    def calibrate(self, incident: np.ndarray, voxels: np.ndarray, generated: np.ndarray,
+                  gen_incident: np.ndarray) -> ShowerPreprocessor:
+        """Fit the per-bin, per-voxel cuts ``t_{bv} = max(threshold, Q_{p_{bv}}(Ê_v | b))`` (module docstring).
+
+        ``incident``/``voxels`` are training showers, ``generated`` uncut model showers (``inverse(…,
+        threshold=False)``) at the incident energies ``gen_incident``.
+        """
+        log_train, log_gen = np.log(np.asarray(incident, np.float64)), np.log(np.asarray(gen_incident, np.float64))
+        n_bins = max(1, min(int(self.config.calib_bins), len(log_gen) // 200 or 1))
+        edges = np.quantile(log_train, np.linspace(0, 1, n_bins + 1)[1:-1])
+        bin_train, bin_gen = np.searchsorted(edges, log_train), np.searchsorted(edges, log_gen)
+        cuts = np.full((n_bins, self.geometry.n_voxels), self.threshold)
+        for b in range(n_bins):
+            ref, gen = np.asarray(voxels)[bin_train == b], np.asarray(generated, np.float64)[bin_gen == b]
+            if len(ref) == 0 or len(gen) == 0:
+                continue
+            p_empty = (ref == 0).mean(axis=0)
+            # column-wise p_v-quantile of the generated deposits (sorted columns, linear interpolation)
+            srt = np.sort(gen, axis=0)
+            pos = p_empty * (len(gen) - 1)
+            lo = np.floor(pos).astype(int)
+            hi = np.minimum(lo + 1, len(gen) - 1)
+            cols = np.arange(srt.shape[1])
+            q = srt[lo, cols] + (pos - lo) * (srt[hi, cols] - srt[lo, cols])
+            # a voxel never empty in training keeps the base cut; a voxel always empty is always cut
+            q = np.where(p_empty >= 1.0, np.inf, np.where(p_empty <= 0.0, 0.0, np.nextafter(q, np.inf)))
+            cuts[b] = np.maximum(self.threshold, q)
+        self.cuts, self.cut_edges = cuts, edges
+        return self
+
+    def voxel_cuts(self, incident: np.ndarray) -> np.ndarray | float:
+        """Cut per shower and voxel ``(N, V)`` from the calibration, or the scalar :attr:`threshold`."""
+        if len(self.cuts) == 0:
+            return self.threshold
+        return self.cuts[np.searchsorted(self.cut_edges, np.log(np.asarray(incident, np.float64)))]
 
     # -- maps ----------------------------------------------------------------------------------------------------
     def context(self, incident: np.ndarray) -> np.ndarray:
@@ -134,7 +194,7 @@ class ShowerPreprocessor:
         return out
 
     def inverse(self, y: np.ndarray, incident: np.ndarray, threshold: bool = True) -> np.ndarray:
-        """``y`` → voxels (N, V) float32 in MeV; ``threshold`` zeroes deposits below ``config.threshold``."""
+        """``y`` → voxels (N, V) float32 in MeV; ``threshold`` zeroes deposits below the (calibrated) cuts."""
         y = np.asarray(y, dtype=np.float64)
         layers = self.layer_energies(y[:, : self.n_layers], incident)
         x = y[:, self.n_layers :] * self.std[self.n_layers :] + self.mean[self.n_layers :]
@@ -144,12 +204,13 @@ class ShowerPreprocessor:
             norm = frac[:, s].sum(axis=1, keepdims=True)
             voxels[:, s] = frac[:, s] / np.maximum(norm, _TINY) * layers[:, k : k + 1]
         if threshold:
-            voxels[voxels < self.threshold] = 0.0
+            voxels[voxels < self.voxel_cuts(np.asarray(incident).reshape(-1))] = 0.0
         return voxels.astype(np.float32)
 
     # -- persistence ---------------------------------------------------------------------------------------------
     def state(self) -> dict[str, np.ndarray]:
-        return {"mean": self.mean, "std": self.std}
+        return {"mean": self.mean, "std": self.std, "cuts": self.cuts, "cut_edges": self.cut_edges,
+                "y_lo": self.y_lo, "y_hi": self.y_hi}
 
     def config_dict(self) -> dict:
         return {**asdict(self.config), "c_mean": self.c_mean, "c_std": self.c_std, "energy_range": self.energy_range,
@@ -157,9 +218,20 @@ class ShowerPreprocessor:
 
     @classmethod
     def restore(cls, geometry: Geometry, cfg: dict, state: dict[str, np.ndarray]) -> ShowerPreprocessor:
-        prep = cls(geometry, PreprocessConfig(cfg["noise"], cfg["threshold"], cfg["alpha"]))
+        prep = cls(geometry, preprocess_config(cfg))
         prep.mean, prep.std = np.asarray(state["mean"], np.float64), np.asarray(state["std"], np.float64)
         prep.c_mean, prep.c_std = float(cfg["c_mean"]), float(cfg["c_std"])
         prep.energy_range = (float(cfg["energy_range"][0]), float(cfg["energy_range"][1]))
         prep.data_threshold = float(cfg.get("data_threshold", 0.0))
+        if "y_lo" in state:
+            prep.y_lo, prep.y_hi = np.asarray(state["y_lo"], np.float64), np.asarray(state["y_hi"], np.float64)
+        if "cuts" in state and np.size(state["cuts"]):
+            prep.cuts = np.asarray(state["cuts"], np.float64).reshape(-1, geometry.n_voxels)
+            prep.cut_edges = np.asarray(state["cut_edges"], np.float64).reshape(-1)
         return prep
+
+
+def preprocess_config(cfg: dict) -> PreprocessConfig:
+    """The :class:`PreprocessConfig` fields of a saved ``preprocessing`` dict (older folders lack some)."""
+    names = PreprocessConfig.__dataclass_fields__
+    return PreprocessConfig(**{k: v for k, v in cfg.items() if k in names})
