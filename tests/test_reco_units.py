@@ -164,3 +164,59 @@ def test_interaction_classes_map_depths_to_layers() -> None:
     mip[0, 6:, 9:12] = 500.0  # the shower starts in layer 6
     arrays = {"bgo": mip, "psd": np.full((1, 2, 41), 2.0, np.float32)}
     assert IA.classical_layer(arrays).tolist() == [7]
+
+
+def test_two_pass_hough_covers_the_classical_window_and_the_fine_grid_the_coarse_cell() -> None:
+    from showerml.reco import tasks_track as TT
+
+    b, k = np.array([3.0, -7.0]), np.array([0.05, -0.12])
+    ev = _event_with_track(b, k, [(p, q, u) for p in range(6) for q in (0, 1) for u in (-60.0, 90.0)])
+    # an axis 120 mm and 0.4 off: outside the old ±40 mm / ±0.2 grid, inside the coarse one
+    axis_b, axis_k = b[None] + np.array([[120.0, -110.0]]), k[None] + np.array([[0.4, -0.35]])
+    old = T.HoughGrid(n_k=32, n_b=80, half_k=0.2, half_b=40.0)
+    assert (T.true_cells(ev, axis_b, axis_k, old) < 0).all()
+    coarse = T.true_cells(ev, axis_b, axis_k, TT.GRID)
+    assert (coarse >= 0).all()
+    # the fine grid around the true coarse cell (any position of the track in it) holds the track …
+    cb, ck = T.cell_lines(coarse, axis_b, axis_k, TT.GRID)
+    fine = T.true_cells(ev, cb, ck, TT.FINE_GRID)
+    assert (fine >= 0).all()
+    fb, fk = T.cell_lines(fine, cb, ck, TT.FINE_GRID)
+    assert T.track_distance(ev, fb, fk, geo.STK_PLANE_Z[0])[0] < 1.0
+    rb, rk, found = T.refine(ev, fb, fk)
+    assert found[0] and T.track_distance(ev, rb, rk, -306.0)[0] < 0.01
+    # … and a pick two coarse cells off does not
+    off = coarse + 2
+    ob, ok = T.cell_lines(off, axis_b, axis_k, TT.GRID)
+    assert (T.true_cells(ev, ob, ok, TT.FINE_GRID) < 0).all()
+
+
+def test_saturation_loss_is_zero_for_the_truth_and_penalises_an_under_recovered_event() -> None:
+    import torch
+
+    reading = np.zeros((1, 14, 22), np.float32)
+    reading[0, 5, 10] = reading[0, 6, 10] = 500.0
+    reading[0, 5, 11] = 1000.0 / 3
+    mask = S.saturated_mask(reading, np.array([2]))
+    img, cap = S.saturation_inputs(reading, mask)
+    truth = reading.copy()
+    truth[0, 5, 10], truth[0, 6, 10] = 1500.0, 600.0
+    target = S.saturation_targets(truth, cap, mask)
+    exact = np.log(np.expm1(np.maximum(target, 1e-12)))
+
+    class Fixed(torch.nn.Module):
+        def __init__(self, out: np.ndarray) -> None:
+            super().__init__()
+            self.out = torch.from_numpy(out.astype(np.float32))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.out
+
+    batch = (torch.from_numpy(img), torch.from_numpy(target))
+    assert float(S.make_saturation_loss(10.0)(Fixed(exact), batch)) == pytest.approx(0.0, abs=1e-5)
+    low = exact.copy()
+    low[0, 0, 5, 10] = np.log(np.expm1(np.log(2.0)))  # 1000 MeV recovered instead of 1500
+    bar_only = float(S.make_saturation_loss(0.0)(Fixed(low), batch))
+    # the event lost 500 of 1000/3 + 1500 + 600 = 7300/3 MeV: relative error 15/73
+    assert float(S.make_saturation_loss(10.0)(Fixed(low), batch)) == pytest.approx(
+        bar_only + 10.0 * (15 / 73) ** 2, rel=1e-4)

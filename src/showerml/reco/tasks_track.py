@@ -1,8 +1,12 @@
 """Train and evaluate the tracker tasks: track finding (Hough + CNN vs combinatorial χ²) and charge along tracks.
 
 The ML chain: the direction CNN gives the axis (:func:`~showerml.reco.tasks.train_direction`, trained on the same
-events), the Hough images around it go to the heat-map CNN, the chosen cell is refined by a fit. The classical
-chain: the calorimeter line fit seeds :func:`~showerml.reco.tracking.classical_tracks`.
+events); a coarse Hough grid around it covering the classical finder's window (±150 mm, ±0.5 in slope) goes to a
+heat-map CNN; fine grids around the coarse CNN's best cells go to a second heat-map CNN (the two-step scheme of
+DAMPE's track CNN, arXiv:2206.04532), which also arbitrates between them; the fine cell is refined by a fit. The
+fine CNN is trained on grids centred on the true track shifted by up to one coarse cell, so it does not depend on
+the coarse CNN's picks. The classical chain: the calorimeter line fit seeds
+:func:`~showerml.reco.tracking.classical_tracks`.
 """
 
 from __future__ import annotations
@@ -24,13 +28,19 @@ from showerml.reco.estimators import TorchModel, train_config
 from showerml.reco.manifest import write_manifest
 from showerml.reco.tasks import predict_direction, train_direction
 
-__all__ = ["train_track", "find_tracks", "evaluate_track", "train_charge", "evaluate_charge", "ENERGY_BINS_GEV"]
+__all__ = ["train_track", "find_tracks", "hough_lines", "evaluate_track", "train_charge", "evaluate_charge",
+           "ENERGY_BINS_GEV"]
 
 #: incident-energy bins (GeV) of the tracking and charge figures
 ENERGY_BINS_GEV = (100.0, 1000.0, 10000.0, 100000.0, np.inf)
-GRID = T.HoughGrid(n_k=32, n_b=80, half_k=0.2, half_b=40.0)
 CLASSICAL_WINDOW_MM = 150.0
 CLASSICAL_MAX_DK = 0.5
+#: coarse pass: the classical finder's window in 6.25 mm × 0.042 cells
+GRID = T.HoughGrid(n_k=24, n_b=48, half_k=CLASSICAL_MAX_DK, half_b=CLASSICAL_WINDOW_MM)
+#: fine pass around the coarse pick: ±1.5 coarse cells in 0.5 mm × 0.0052 cells
+FINE_GRID = T.HoughGrid(n_k=24, n_b=40, half_k=0.0625, half_b=10.0)
+#: coarse cells the fine pass looks around
+N_CANDIDATES = 3
 
 
 def _charged(s: RecoSample, task: str) -> RecoSample:
@@ -49,18 +59,80 @@ def train_track(train: RecoSample, val: RecoSample, out: Path, seed: int, epochs
         b, k, _ = predict_direction(out / "axis", s)
         data.append((torch.from_numpy(T.hough_images(s.arrays, b, k, GRID)),
                      torch.from_numpy(T.true_cells(s.arrays, b, k, GRID))))
-    model = TorchModel("HeatmapCNN", {"in_channels": 5, "width": 16, "depth": 4}, {"grid": GRID.to_dict()})
-    model.fit(T.make_hough_loss(GRID), [d.numpy() for d in data[0]], [d.numpy() for d in data[1]],
-              train_config(epochs, seed, description="hough cnn", progress=progress, batch_size=64),
-              out / "checkpoints")
+    model = _fit_heatmap(data, GRID, seed, epochs, progress, "hough cnn (coarse)", out / "checkpoints")
     model.save(out / "hough")
+    rng = np.random.default_rng(seed + 1)
+    fine = []
+    for s in (train, val):
+        b, k = _jittered_truth(s, rng)
+        fine.append((torch.from_numpy(T.hough_images(s.arrays, b, k, FINE_GRID)),
+                     torch.from_numpy(T.true_cells(s.arrays, b, k, FINE_GRID))))
+    fine_model = _fit_heatmap(fine, FINE_GRID, seed, epochs, progress, "hough cnn (fine)",
+                              out / "hough_fine" / "checkpoints")
+    fine_model.save(out / "hough_fine")
     info = {"task": task, "method": "hough", "seed": seed, "n_train": len(train),
-            "train_seconds": model.meta["train_seconds"] + axis_info["train_seconds"],
+            "train_seconds": (model.meta["train_seconds"] + fine_model.meta["train_seconds"]
+                              + axis_info["train_seconds"]),
             "axis_train_seconds": axis_info["train_seconds"], "hough_train_seconds": model.meta["train_seconds"],
+            "hough_fine_train_seconds": fine_model.meta["train_seconds"],
             "roi_fraction_train": float((data[0][1].numpy() >= 0).all(axis=1).mean())}
     if task == "track":
         write_manifest(out, info)
     return info
+
+
+def _fit_heatmap(data: list[tuple[torch.Tensor, torch.Tensor]], grid: T.HoughGrid, seed: int, epochs: int,
+                 progress: bool, description: str, checkpoints: Path) -> TorchModel:
+    model = TorchModel("HeatmapCNN", {"in_channels": 5, "width": 16, "depth": 4}, {"grid": grid.to_dict()})
+    model.fit(T.make_hough_loss(grid), [d.numpy() for d in data[0]], [d.numpy() for d in data[1]],
+              train_config(epochs, seed, description=description, progress=progress, batch_size=64), checkpoints)
+    return model
+
+
+def _jittered_truth(s: RecoSample, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Fine-grid centres for training: the true line shifted uniformly by up to one coarse cell (in Δk, Δb)."""
+    n = len(s)
+    dk = rng.uniform(-1, 1, (n, 2)) * 2 * GRID.half_k / GRID.n_k
+    db = rng.uniform(-1, 1, (n, 2)) * 2 * GRID.half_b / GRID.n_b
+    k = s["slope"] + dk
+    b_ref = s["intercept"] + s["slope"] * T.Z_REF + db
+    return b_ref - k * T.Z_REF, k
+
+
+def _logits(model_dir: Path, name: str, s: RecoSample, b: np.ndarray, k: np.ndarray
+            ) -> tuple[np.ndarray, T.HoughGrid]:
+    """Cell logits (N, 2, cells) of the heat-map CNN ``model_dir/name`` in the grid around (b, k), and the grid."""
+    model = TorchModel.load(model_dir / name)
+    grid = T.HoughGrid(**model.meta["grid"])
+    images = torch.from_numpy(T.hough_images(s.arrays, b, k, grid))
+    logits = np.concatenate([model.apply(T.network_input(images[i:i + 512], grid).numpy())
+                             for i in range(0, len(images), 512)])
+    return logits.reshape(len(s), 2, -1), grid
+
+
+def hough_lines(model_dir: Path, s: RecoSample, b: np.ndarray, k: np.ndarray, candidates: int = N_CANDIDATES
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Two-pass Hough + CNN lines (N, 2) around the axis (b, k), before the final refit.
+
+    The fine pass runs around each of the coarse CNN's ``candidates`` best cells; per projection the candidate
+    whose fine grid has the largest log-sum-exp of the fine logits (the fine net's evidence that a track is there)
+    wins, and its best fine cell gives the line.
+    """
+    coarse, grid = _logits(model_dir, "hough", s, b, k)
+    top = np.argsort(-coarse, axis=2)[:, :, :max(candidates, 1)]
+    if not (model_dir / "hough_fine").exists():  # models of before the two-pass scheme have one grid only
+        return T.cell_lines(top[:, :, 0], b, k, grid)
+    best = np.full(b.shape, -np.inf)
+    out_b, out_k = np.zeros_like(b), np.zeros_like(k)
+    for j in range(top.shape[2]):
+        cb, ck = T.cell_lines(top[:, :, j], b, k, grid)
+        fine, fgrid = _logits(model_dir, "hough_fine", s, cb, ck)
+        score = np.logaddexp.reduce(fine, axis=2)
+        fb, fk = T.cell_lines(fine.argmax(axis=2), cb, ck, fgrid)
+        better = score > best
+        best = np.where(better, score, best)
+        out_b, out_k = np.where(better, fb, out_b), np.where(better, fk, out_k)
+    return out_b, out_k
 
 
 def find_tracks(model_dir: Path | None, s: RecoSample) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
@@ -71,13 +143,7 @@ def find_tracks(model_dir: Path | None, s: RecoSample) -> tuple[np.ndarray, np.n
         tb, tk, found = T.classical_tracks(s.arrays, b, k, window=CLASSICAL_WINDOW_MM, max_dk=CLASSICAL_MAX_DK)
     else:
         b, k, _ = predict_direction(model_dir / "axis", s)
-        model = TorchModel.load(model_dir / "hough")
-        images = torch.from_numpy(T.hough_images(s.arrays, b, k, GRID))
-        logits = np.concatenate([model.apply(T.network_input(images[i:i + 512], GRID).numpy())
-                                 for i in range(0, len(images), 512)])
-        cells = logits.reshape(len(s), 2, -1).argmax(axis=2)
-        lb, lk = T.cell_lines(cells, b, k, GRID)
-        tb, tk, found = T.refine(s.arrays, lb, lk)
+        tb, tk, found = T.refine(s.arrays, *hough_lines(model_dir, s, b, k))
     return tb, tk, found, len(s) / max(time.perf_counter() - t0, 1e-9)
 
 

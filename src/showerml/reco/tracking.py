@@ -27,12 +27,13 @@ from showerml.detectors.dampe import geometry as geo
 from showerml.reco.features import stk_layer_z
 
 __all__ = ["HoughGrid", "hough_images", "true_cells", "cell_lines", "refine", "classical_tracks", "hough_loss",
-           "track_distance", "MIP_MEV"]
+           "track_distance", "MIP_MEV", "Z_REF"]
 
 #: most probable STK cluster charge of a unit-charge particle at normal incidence (MeV, 320 µm Si)
 MIP_MEV = 0.088
 _SIGMA_HIT = 0.05  # mm, for χ²
-_Z_REF = float(np.mean(geo.STK_PLANE_Z))
+Z_REF = float(np.mean(geo.STK_PLANE_Z))  #: depth (mm) at which the Hough offsets Δb are taken
+_Z_REF = Z_REF
 
 
 @dataclass(frozen=True)
