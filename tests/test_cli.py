@@ -115,3 +115,25 @@ def test_inspect_and_display_bad_files(tmp_path):
     showerml("simulate", "calogan", "--n", 5, "--out", out, "-q")
     r = showerml("display", out, "--event", 9, "--out", tmp_path / "p.png")
     assert r.returncode == 2 and "out of range" in r.stderr and not (tmp_path / "p.png").exists()
+
+
+def test_sigterm_leaves_no_partial_file(tmp_path):
+    """A killed run (SIGTERM, as from a batch system) leaves neither the output nor its temporary file."""
+    import signal
+    import time
+
+    out = tmp_path / "big.h5"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "showerml.cli.main", "simulate", "calogan", "--n", "2000000", "--out", str(out), "-q"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline and not list(tmp_path.glob(".big.h5.*")):
+        time.sleep(0.1)
+    assert list(tmp_path.glob(".big.h5.*")), "the run never started writing"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0, err
+    assert list(tmp_path.iterdir()) == []

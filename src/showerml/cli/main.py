@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import signal
 import sys
 
 import typer
@@ -50,8 +51,14 @@ for _module in COMMAND_MODULES:
     importlib.import_module(_module).register(app)
 
 
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM (a batch system's kill, ``kill PID``) unwinds like Ctrl-C, so temporary files are removed."""
+    raise KeyboardInterrupt
+
+
 def run() -> None:
     """Console-script entry point."""
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
     except ShowermlError as exc:
