@@ -100,10 +100,14 @@ class CaloGANSimulator:
         shower.s += s_int[shower.event]
         return Spots.concat([track, shower])
 
+    def cells(self, energy_mev: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """(cells (n, 504), overflow (n, 3)) in MeV for particles of the given incident energies."""
+        return bin_spots(self.deposit(energy_mev, rng), len(energy_mev))
+
     def simulate(self, n: int, spectrum: Spectrum, seed: np.random.SeedSequence) -> dict[str, np.ndarray]:
         rng = np.random.default_rng(seed)
         energy = spectrum.sample(rng, n)
-        cells, overflow = bin_spots(self.deposit(energy, rng), n)
+        cells, overflow = self.cells(energy, rng)
         layers = CALOGAN.split(cells.astype(np.float32))
         return {
             "energy": (energy / 1000.0)[:, None],

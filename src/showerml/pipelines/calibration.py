@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from showerml.detectors.calogan import CaloGANSimulator, bin_spots
+from showerml.detectors.calogan import CaloGANSimulator
 from showerml.detectors.geometries import CALOGAN
 from showerml.io.showers import ShowerData, load_showers
 
@@ -43,10 +43,8 @@ def shower_figures(data: ShowerData) -> CalibrationFigures:
 
 def simulate_matched(incident_mev: np.ndarray, particle: str, repeats: int, seed: int) -> ShowerData:
     """CaloGAN showers at each of ``incident_mev`` repeated ``repeats`` times."""
-    sim = CaloGANSimulator(particle)
     energy = np.repeat(incident_mev, repeats)
-    rng = np.random.default_rng(seed)
-    cells, overflow = bin_spots(sim.deposit(energy, rng), len(energy))
+    cells, overflow = CaloGANSimulator(particle).cells(energy, np.random.default_rng(seed))
     return ShowerData(energy, cells.astype(np.float32), CALOGAN, overflow, {"particle": particle})
 
 

@@ -154,28 +154,33 @@ def _attach(z: np.ndarray, u: np.ndarray, plane: np.ndarray, b: float, k: float,
     return pick[d[pick] < tol]
 
 
-def refine(arrays: dict[str, np.ndarray], intercept: np.ndarray, slope: np.ndarray, tolerances=(2.0, 0.5),
-           min_planes: int = 3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Refit lines to the nearest cluster per plane (two passes): (intercept, slope, found) with NaN where not found."""
+def _event_projections(arrays: dict[str, np.ndarray], n: int):
+    """Yield (event, projection, z, u, plane) of the STK clusters of each of the first ``n`` events."""
     ev, plane, proj, z, u, _ = _cluster_table(arrays)
-    n = len(intercept)
-    out_b, out_k = np.full((n, 2), np.nan), np.full((n, 2), np.nan)
     starts = np.searchsorted(ev, np.arange(n + 1))
     for i in range(n):
         s = slice(starts[i], starts[i + 1])
         for p in (0, 1):
             m = proj[s] == p
-            zz, uu, pl = z[s][m], u[s][m], plane[s][m]
-            b, k = intercept[i, p], slope[i, p]
-            ok = True
-            for tol in tolerances:
-                sel = _attach(zz, uu, pl, b, k, tol)
-                if len(sel) < min_planes:
-                    ok = False
-                    break
-                b, k, _ = _fit(zz[sel], uu[sel])
-            if ok:
-                out_b[i, p], out_k[i, p] = b, k
+            yield i, p, z[s][m], u[s][m], plane[s][m]
+
+
+def refine(arrays: dict[str, np.ndarray], intercept: np.ndarray, slope: np.ndarray, tolerances=(2.0, 0.5),
+           min_planes: int = 3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Refit lines to the nearest cluster per plane (two passes): (intercept, slope, found) with NaN where not found."""
+    n = len(intercept)
+    out_b, out_k = np.full((n, 2), np.nan), np.full((n, 2), np.nan)
+    for i, p, zz, uu, pl in _event_projections(arrays, n):
+        b, k = intercept[i, p], slope[i, p]
+        ok = True
+        for tol in tolerances:
+            sel = _attach(zz, uu, pl, b, k, tol)
+            if len(sel) < min_planes:
+                ok = False
+                break
+            b, k, _ = _fit(zz[sel], uu[sel])
+        if ok:
+            out_b[i, p], out_k[i, p] = b, k
     found = np.isfinite(out_b).all(axis=1)
     return out_b, out_k, found
 
@@ -184,44 +189,38 @@ def classical_tracks(arrays: dict[str, np.ndarray], intercept: np.ndarray, slope
                      window: float = 24.0, max_dk: float = 0.08, tol: float = 0.5, sigma_axis: float = 10.0
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Combinatorial χ² finder seeded by the axis: (intercept, slope, found), NaN where no track."""
-    ev, plane, proj, z, u, _ = _cluster_table(arrays)
     n = len(intercept)
     out_b, out_k = np.full((n, 2), np.nan), np.full((n, 2), np.nan)
-    starts = np.searchsorted(ev, np.arange(n + 1))
-    for i in range(n):
-        s = slice(starts[i], starts[i + 1])
-        for p in (0, 1):
-            m = proj[s] == p
-            zz, uu, pl = z[s][m], u[s][m], plane[s][m]
-            a0, ka = intercept[i, p], slope[i, p]
-            near = np.abs(uu - (a0 + ka * zz)) < window
-            zz, uu, pl = zz[near], uu[near], pl[near]
-            if len(zz) < 3:
-                continue
-            ia, ib = np.triu_indices(len(zz), 1)
-            keep = pl[ia] != pl[ib]
-            ia, ib = ia[keep], ib[keep]
-            k = (uu[ib] - uu[ia]) / (zz[ib] - zz[ia])
-            keep = np.abs(k - ka) < max_dk
-            ia, ib, k = ia[keep], ib[keep], k[keep]
-            b = uu[ia] - k * zz[ia]
-            # hits per pair within tol (at most one per plane counts)
-            d = np.abs(uu[None, :] - (b[:, None] + k[:, None] * zz[None, :])) < tol
-            n_planes = np.zeros(len(k), np.int64)
-            for q in range(6):
-                n_planes += d[:, pl == q].any(axis=1)
-            if not len(k) or n_planes.max() < 3:
-                continue
-            best, best_score = None, np.inf
-            for c in np.flatnonzero(n_planes == n_planes.max()):
-                sel = _attach(zz, uu, pl, b[c], k[c], tol)
-                bb, kk, chi2 = _fit(zz[sel], uu[sel])
-                d_axis = (bb + kk * geo.BGO_TOP_Z) - (a0 + ka * geo.BGO_TOP_Z)
-                score = chi2 / max(len(sel) - 2, 1) + (d_axis / sigma_axis) ** 2
-                if score < best_score:
-                    best, best_score = (bb, kk), score
-            if best is not None:
-                out_b[i, p], out_k[i, p] = best
+    for i, p, zz, uu, pl in _event_projections(arrays, n):
+        a0, ka = intercept[i, p], slope[i, p]
+        near = np.abs(uu - (a0 + ka * zz)) < window
+        zz, uu, pl = zz[near], uu[near], pl[near]
+        if len(zz) < 3:
+            continue
+        ia, ib = np.triu_indices(len(zz), 1)
+        keep = pl[ia] != pl[ib]
+        ia, ib = ia[keep], ib[keep]
+        k = (uu[ib] - uu[ia]) / (zz[ib] - zz[ia])
+        keep = np.abs(k - ka) < max_dk
+        ia, ib, k = ia[keep], ib[keep], k[keep]
+        b = uu[ia] - k * zz[ia]
+        # hits per pair within tol (at most one per plane counts)
+        d = np.abs(uu[None, :] - (b[:, None] + k[:, None] * zz[None, :])) < tol
+        n_planes = np.zeros(len(k), np.int64)
+        for q in range(6):
+            n_planes += d[:, pl == q].any(axis=1)
+        if not len(k) or n_planes.max() < 3:
+            continue
+        best, best_score = None, np.inf
+        for c in np.flatnonzero(n_planes == n_planes.max()):
+            sel = _attach(zz, uu, pl, b[c], k[c], tol)
+            bb, kk, chi2 = _fit(zz[sel], uu[sel])
+            d_axis = (bb + kk * geo.BGO_TOP_Z) - (a0 + ka * geo.BGO_TOP_Z)
+            score = chi2 / max(len(sel) - 2, 1) + (d_axis / sigma_axis) ** 2
+            if score < best_score:
+                best, best_score = (bb, kk), score
+        if best is not None:
+            out_b[i, p], out_k[i, p] = best
     found = np.isfinite(out_b).all(axis=1)
     return out_b, out_k, found
 
