@@ -81,6 +81,9 @@ def test_simulate_bad_input(tmp_path, args, message):
 def test_unknown_detector_and_unwritable_output(tmp_path):
     r = showerml("simulate", "atlas", "--out", tmp_path / "x.h5")
     assert r.returncode == 2 and "No such command" in r.stderr
+    assert r.stderr.startswith("error:") and len(r.stderr.strip().splitlines()) == 1
+    r = showerml("simulate", "calogan", "--n", "many", "--out", tmp_path / "x.h5")
+    assert r.returncode == 2 and r.stderr.startswith("error:") and len(r.stderr.strip().splitlines()) == 1
     r = showerml("simulate", "calogan", "--n", 10, "--out", tmp_path / "missing" / "x.h5")
     assert r.returncode == 2 and "does not exist" in r.stderr
     locked = tmp_path / "locked"

@@ -56,17 +56,37 @@ def _terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _usage_error(exc: BaseException) -> bool:
+    """Typer's (vendored click) usage errors: an exception with ``format_message`` and ``exit_code``."""
+    return hasattr(exc, "format_message") and hasattr(exc, "exit_code")
+
+
 def run() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: every user mistake becomes one ``error:`` line and a non-zero exit."""
     signal.signal(signal.SIGTERM, _terminate)
     try:
-        app()
+        code = app(standalone_mode=False)
     except ShowermlError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:
+        code = 130
+    except Exception as exc:
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+            typer.echo(ctx.get_help())
+            sys.exit(int(getattr(exc, "exit_code", 2)))
+        if type(exc).__name__ == "Abort":
+            code = 130
+        elif _usage_error(exc):
+            command = ctx.command_path if ctx is not None else "showerml"
+            typer.echo(f"error: {exc.format_message()} (see '{command} --help')", err=True)  # type: ignore[attr-defined]
+            sys.exit(int(exc.exit_code))  # type: ignore[attr-defined]
+        else:
+            raise
+    if code == 130:
         typer.echo("error: interrupted; nothing was written under the output name", err=True)
-        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":
