@@ -11,7 +11,7 @@ import h5py
 import numpy as np
 import pytest
 
-from showerml.detectors.dijet import DijetConfig, nsubjettiness
+from showerml.detectors.dijet import DijetConfig, DijetGenerator, nsubjettiness
 from showerml.errors import InputError
 
 HAVE_PYTHIA = importlib.util.find_spec("pythia8mc") is not None and importlib.util.find_spec("fastjet") is not None
@@ -39,6 +39,18 @@ def test_config_errors() -> None:
         DijetConfig(process="signal", m_x=3000, m_y=600)
     with pytest.raises(InputError, match="unknown dijet process"):
         DijetConfig(process="ttbar")
+    with pytest.raises(InputError, match="mhat_min"):
+        DijetConfig(mhat_min=14000.0)
+
+
+@needs_pythia
+def test_mhat_window_moves_mjj_up_and_trigger_holds() -> None:
+    """PhaseSpace:mHatMin = 3 TeV: m_jj ≈ m̂ (radiation only lowers it) and the SlowJet pre-trigger keeps the
+    FastJet trigger exact (every kept leading jet above 1.2 TeV)."""
+    gen = DijetGenerator(DijetConfig(mhat_min=3000.0))
+    out = gen.simulate(40, None, np.random.SeedSequence(8))  # type: ignore[arg-type]
+    assert np.percentile(out["features"][:, 0], 10) > 2700.0
+    assert np.all(out["jets"][:, 0, 0] >= 1200.0)
 
 
 @needs_pythia
