@@ -27,8 +27,12 @@ SAMPLES = (
     ("sat_hi.h5", "e-", 1500, "loguniform:6000,20000", 19, 5e5),
     ("he.h5", "He", 3000, "loguniform:200,50000", 14, 4e6),
     ("gamma.h5", "gamma", 3000, "loguniform:100,20000", 13, 4e6),
-    ("p_hi.h5", "p", 800, "loguniform:100000,300000", 15, 4e6),
+    ("p_hi.h5", "p", 2500, "loguniform:100000,300000", 15, 4e6),
+    # electrons around 1 TeV for the direction net (every file of electrons also feeds e/p, capped there)
+    ("e_dir.h5", "e-", 30000, "loguniform:300,3000", 21, 4e6),
 )
+#: per-task caps of the events read per file (the default cap is --max-events)
+TASK_MAX_EVENTS = {"direction": 30000}
 #: protons never trained on, only extra e/p and γ/p test background (deposits mostly 1–10 TeV)
 BACKGROUND = ("p_test.h5", "p", 40000, "loguniform:2000,30000", 17, 4e6)
 
@@ -59,7 +63,8 @@ def main() -> None:
     t0 = time.perf_counter()
     result = run_bench(files, out / "bench", seed=0, epochs=args.epochs, max_events=args.max_events,
                        overwrite=True, progress=False,
-                       test_background=background, task_epochs={"saturation": max(args.epochs, 40)})
+                       test_background=background, task_max_events=TASK_MAX_EVENTS,
+                       task_epochs={"saturation": max(args.epochs, 40), "direction": max(args.epochs, 15)})
     t = result["targets"]
     ep = t.get("ep_1_10TeV", {})
     emit("ep_cnn_rejection_over_zeta_1_10TeV", ep.get("cnn_over_zeta"), "ratio", 5.0, "target ≥ 5× the ζ cut",

@@ -156,6 +156,58 @@ def test_saturation_mask_inputs_and_recovery() -> None:
     assert rec[0, 5, 10] == pytest.approx(1500.0, rel=1e-6) and rec[0, 5, 11] == 100.0
 
 
+def test_saturation_response_calibration_removes_a_share_dependent_bias() -> None:
+    """Events whose recovery falls short by 10 % × the recovered share: the fitted response undoes it, the
+    identity response does not, and unsaturated bars are never touched."""
+    rng = np.random.default_rng(3)
+    n = 2000
+    reading = np.zeros((n, 14, 22))
+    reading[:, 4, 9] = 100.0  # an unsaturated bar
+    reading[:, 5, 10] = 500.0  # the saturated bar, read at the cap
+    mask = np.zeros((n, 14, 22), bool)
+    mask[:, 5, 10] = True
+    true_sat = 500.0 * np.exp(rng.uniform(0.0, 2.0, n))
+    true_total = 100.0 + true_sat
+    share_true = 1.0 - 600.0 / true_total
+    rec = reading.copy()
+    rec[:, 5, 10] = 500.0 + (true_sat - 500.0) * (1.0 - 0.1 * share_true) * rng.normal(1.0, 0.01, n)
+    before = np.median(rec.sum(axis=(1, 2)) / true_total - 1.0)
+    response = S.fit_response(S.recovered_share(reading, rec), true_total / rec.sum(axis=(1, 2)))
+    fixed = S.apply_response(reading, rec, mask, response)
+    big = share_true > 0.6
+    bias_after = np.median(fixed.sum(axis=(1, 2))[big] / true_total[big] - 1.0)
+    bias_before = np.median(rec.sum(axis=(1, 2))[big] / true_total[big] - 1.0)
+    assert bias_before < -0.05 and before < -0.02
+    assert abs(bias_after) < 0.01
+    assert np.all(fixed[:, 4, 9] == 100.0)
+    identity = S.fit_response(np.zeros(10), np.ones(10))  # too few events: no correction
+    assert np.allclose(S.apply_response(reading, rec, mask, identity), rec)
+
+
+def test_axis_fit_cnn_starts_as_the_classical_fit_and_can_move_it() -> None:
+    """Untrained (zero heads), the direction net returns the classical centroid fit (output 0); a change of one
+    layer's position head moves the line, so training can correct the fit."""
+    import torch
+
+    from showerml.reco import direction as D
+    from showerml.reco.nets import AxisFitCNN
+
+    rng = np.random.default_rng(1)
+    bgo = np.zeros((64, 14, 22))
+    centre = rng.uniform(-40, 40, (64, 1)) + np.arange(14)[None, :] * rng.uniform(-3, 3, (64, 1))
+    for layer in range(14):  # a Gaussian shower core around a straight axis
+        bgo[:, layer] = np.exp(-0.5 * ((geo.BGO_BAR_CENTRES[None, :] - centre[:, layer:layer + 1]) / 15.0) ** 2)
+    img, sc, fit = D.direction_inputs({"bgo": bgo})
+    net = AxisFitCNN(4, 5, geo.BGO_LAYER_Z.tolist(), geo.BGO_BAR_CENTRES.tolist(), [1.0, 1.0, 0.01, 0.01])
+    with torch.no_grad():
+        out = net(torch.from_numpy(img), torch.from_numpy(sc)).numpy()
+        assert np.abs(out).max() < 0.05  # = fit within float32 rounding (0.01 mm, 1e-4 in slope)
+        net.bar_head.bias[1] = 0.5  # every bar reports a +13 mm offset: the intercepts move, the slopes do not
+        moved = net(torch.from_numpy(img), torch.from_numpy(sc)).numpy()
+    assert np.allclose(moved[:, :2], 27.5 * np.tanh(0.5), atol=0.05)
+    assert np.abs(moved[:, 2:]).max() < 0.05
+
+
 def test_interaction_classes_map_depths_to_layers() -> None:
     z = np.array([-150.0, 50.0, geo.BGO_LAYER_Z[13], 1e4])
     assert IA.interaction_class(z).tolist() == [0, 1, 14, 15]

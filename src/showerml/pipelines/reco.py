@@ -160,7 +160,8 @@ def run_bench(data: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str
               epochs: int = 15, max_events: int | None = None, tasks: Sequence[str] = TASKS,
               overwrite: bool = False, progress: bool = True, track_max_events: int | None = 2500,
               test_background: Sequence[str | os.PathLike[str]] = (), reuse_models: bool = False,
-              task_epochs: dict[str, int] | None = None) -> dict[str, Any]:
+              task_epochs: dict[str, int] | None = None, task_max_events: dict[str, int] | None = None
+              ) -> dict[str, Any]:
     """Every method next to its baseline on the same test events; writes ``metrics.json`` and ``report.html``.
 
     ``task_epochs`` overrides ``epochs`` per task (e.g. the saturation net, ~10 batches an epoch on the bench
@@ -169,7 +170,8 @@ def run_bench(data: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str
     ``reuse_models`` keeps finished model folders of an earlier run in ``out/models`` (evaluation only).
     ``test_background``: hadron files used only as extra test background of ep/gp (read in chunks).
     ``max_events`` caps the events read per file; the tracker tasks (per-event Python loops and two-pass Hough
-    images) read at most ``track_max_events`` per file.
+    images) read at most ``track_max_events`` per file; ``task_max_events`` overrides the cap per task (e.g. more
+    electrons for the direction net than for e/p).
     """
     from showerml.pipelines.reco_report import write_report
 
@@ -196,6 +198,7 @@ def run_bench(data: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str
         cap = max_events
         if task in ("track", "charge") and track_max_events:
             cap = min(cap or track_max_events, track_max_events)
+        cap = (task_max_events or {}).get(task, cap)
         sample = load_sample(files, cap)
         tr, va, te = _split(sample, seed)
         n_epochs = task_epochs.get(task, epochs)

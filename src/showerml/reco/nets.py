@@ -6,6 +6,9 @@
   (arXiv:2102.05534, arXiv:2206.04532).
 - :class:`HeatmapCNN`: fully convolutional, one logit per input cell: picks the Hough cell of the track
   (arXiv:2206.04532) or predicts a per-bar correction (saturation, arXiv:2507.06626).
+- :class:`AxisFitCNN`: the BGO direction network — convolutions along the bars of each layer give every layer a
+  learned position (inverting the bar-centroid "S-curve" bias) and weight; a differentiable weighted least-squares
+  line per projection turns them into the four track parameters.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["ImageResNet", "HeatmapCNN", "NETS"]
+__all__ = ["ImageResNet", "HeatmapCNN", "AxisFitCNN", "NETS"]
 
 
 class _Block(nn.Module):
@@ -62,5 +65,66 @@ class HeatmapCNN(nn.Module):
         return self.net(image)
 
 
+class AxisFitCNN(nn.Module):
+    """(B, C, L, J) image + (B, S) scalars → (B, 4) standardised line parameters (line − fit) / scale.
+
+    Channel 0 of the image is proportional to the bar energies; ``scalars[:, :4]`` is the classical fit
+    (x0/300 mm, y0/300 mm, k_x, k_y). Per layer l the convolutions (along the bars only; the fit slope and the event
+    energy enter as broadcast channels) output per bar j an attention logit a_lj and an offset δ_lj = p·tanh(o_lj),
+    and per layer a log-weight u_l. With f_lj the bar's share of the layer energy and E_l the layer energy:
+
+        x_l = Σ_j softmax_j(ln f_lj + a_lj) (x_j + δ_lj),    w_l = E_l · e^{u_l}
+
+    and per projection (even layers x, odd layers y) the weighted least-squares line x(z) = x0 + k z through
+    (z_l, x_l). With a = o = u = 0 this is exactly the classical centroid fit, which is where training starts.
+    """
+
+    def __init__(self, in_channels: int, n_scalars: int, layer_z: list[float], bar_x: list[float],
+                 scale: list[float], width: int = 32, depth: int = 4) -> None:
+        super().__init__()
+        self.register_buffer("z", torch.tensor(layer_z, dtype=torch.float32))
+        self.register_buffer("x", torch.tensor(bar_x, dtype=torch.float32))
+        self.register_buffer("scale", torch.tensor(scale, dtype=torch.float32))
+        self.register_buffer("unit", torch.tensor([300.0, 300.0, 1.0, 1.0]))
+        self.pitch = float(bar_x[1] - bar_x[0])
+        layers: list[nn.Module] = [nn.Conv2d(in_channels + n_scalars + 1, width, (1, 3), padding=(0, 1)), nn.SiLU()]
+        for i in range(depth - 1):
+            d = 2 ** (i % 3)
+            layers += [nn.Conv2d(width, width, (1, 3), padding=(0, d), dilation=(1, d)), nn.SiLU()]
+        self.body = nn.Sequential(*layers)
+        self.bar_head = nn.Conv2d(width, 2, 1)
+        self.layer_head = nn.Linear(width, 1)
+        for head in (self.bar_head, self.layer_head):  # start from the classical fit
+            nn.init.zeros_(head.weight)
+            nn.init.zeros_(head.bias)
+
+    def forward(self, image: torch.Tensor, scalars: torch.Tensor) -> torch.Tensor:
+        b, _, n_layers, n_bars = image.shape
+        energy = image[:, 0].clamp_min(0.0)  # (B, L, J)
+        e_layer = energy.sum(dim=2)
+        share = energy / e_layer.clamp_min(1e-12)[..., None]
+        fit = scalars[:, :4] * self.unit
+        proj = torch.arange(n_layers, device=image.device) % 2
+        slope = fit[:, 2:][:, proj]  # (B, L): the fit slope of each layer's projection
+        extra = torch.cat([scalars[:, :, None, None].expand(-1, -1, n_layers, n_bars),
+                           slope[:, None, :, None].expand(-1, 1, -1, n_bars)], dim=1)
+        h = self.body(torch.cat([image, extra], dim=1))
+        a, o = self.bar_head(h).unbind(dim=1)
+        att = torch.softmax(torch.log(share + 1e-6) + a, dim=2)
+        pos = (att * (self.x + self.pitch * torch.tanh(o))).sum(dim=2)  # (B, L)
+        w = e_layer * torch.exp(self.layer_head(h.mean(dim=3).transpose(1, 2)).squeeze(2).clamp(-6, 6))
+        out = []
+        for p in (0, 1):
+            zz, cc, ww = self.z[p::2], pos[:, p::2], w[:, p::2]
+            sw = ww.sum(dim=1).clamp_min(1e-12)
+            zm = (ww * zz).sum(dim=1) / sw
+            cm = (ww * cc).sum(dim=1) / sw
+            k = (ww * (zz - zm[:, None]) * (cc - cm[:, None])).sum(dim=1) / (
+                (ww * (zz - zm[:, None]) ** 2).sum(dim=1).clamp_min(1e-6))
+            out.append((cm - k * zm, k))
+        line = torch.stack([out[0][0], out[1][0], out[0][1], out[1][1]], dim=1)
+        return (line - fit) / self.scale
+
+
 #: constructors by name, for loading from ``config.json``
-NETS: dict[str, type[nn.Module]] = {"ImageResNet": ImageResNet, "HeatmapCNN": HeatmapCNN}
+NETS: dict[str, type[nn.Module]] = {"ImageResNet": ImageResNet, "HeatmapCNN": HeatmapCNN, "AxisFitCNN": AxisFitCNN}
