@@ -64,7 +64,7 @@ def main() -> None:
     result = run_bench(files, out / "bench", seed=0, epochs=args.epochs, max_events=args.max_events,
                        overwrite=True, progress=False,
                        test_background=background, task_max_events=TASK_MAX_EVENTS,
-                       task_epochs={"saturation": max(args.epochs, 40), "direction": max(args.epochs, 15)})
+                       task_epochs={"saturation": max(args.epochs, 40), "direction": max(args.epochs, 24)})
     t = result["targets"]
     ep = t.get("ep_1_10TeV", {})
     emit("ep_cnn_rejection_over_zeta_1_10TeV", ep.get("cnn_over_zeta"), "ratio", 5.0, "target ≥ 5× the ζ cut",

@@ -82,3 +82,38 @@ def test_save_and_load_model_folder(tmp_path):
     assert config == {"hidden": 16, "kind": "mlp"}
     x = torch.randn(4, 3)
     torch.testing.assert_close(model(x), other(x))
+
+
+def test_cosine_schedule_decays_the_lr_and_resumes_exactly(tmp_path):
+    """The cosine learning rate depends on the epoch alone: a run killed mid-way and resumed ends identical."""
+    import pytest
+
+    from showerml.errors import InputError
+
+    tr, va = _data()
+    cfg = TrainConfig(epochs=6, lr=1e-2, batch_size=32, progress=False, patience=100, lr_schedule="cosine")
+    straight = _model()
+    train(straight, mse, tr, va, cfg)
+
+    calls = {"n": 0}
+
+    def dies_in_epoch_three(model, batch):
+        calls["n"] += 1
+        if calls["n"] > 3 * 13:  # 13 training batches + 1 validation batch an epoch: dies inside the third epoch
+            raise KeyboardInterrupt
+        return mse(model, batch)
+
+    killed = _model()
+    with pytest.raises(KeyboardInterrupt):
+        train(killed, dies_in_epoch_three, tr, va, cfg, checkpoint_dir=tmp_path)
+    resumed = _model()
+    result = train(resumed, mse, tr, va, cfg, checkpoint_dir=tmp_path, resume=True)
+    assert result.epochs_run == 6
+    for a, b in zip(straight.state_dict().values(), resumed.state_dict().values(), strict=True):
+        torch.testing.assert_close(a, b)
+    constant = _model()
+    train(constant, mse, tr, va, TrainConfig(epochs=6, lr=1e-2, batch_size=32, progress=False, patience=100))
+    assert any(not torch.equal(a, b) for a, b in zip(constant.state_dict().values(),
+                                                     straight.state_dict().values(), strict=True))
+    with pytest.raises(InputError, match="schedule"):
+        train(_model(), mse, tr, va, TrainConfig(epochs=1, progress=False, lr_schedule="step"))

@@ -1,8 +1,10 @@
 """The one training loop of showerml, used by every model.
 
-Mini-batch gradient descent (Adam) on in-memory tensors with: a seeded shuffle, early stopping on the validation
-loss (the best weights are restored at the end), an atomic checkpoint after every epoch, ``resume`` from that
-checkpoint after a kill (the run continues exactly as if uninterrupted), and a rich progress bar.
+Mini-batch gradient descent (Adam) on in-memory tensors with: a seeded shuffle, an optional cosine learning-rate
+decay per epoch (lr_e = lr · (0.01 + 0.99 · ½(1 + cos(π e / epochs))), Loshchilov & Hutter, ICLR 2017), early
+stopping on the validation loss (the best weights are restored at the end), an atomic checkpoint after every epoch,
+``resume`` from that checkpoint after a kill (the run continues exactly as if uninterrupted), and a rich progress
+bar.
 
 A model plugs in through ``loss_fn(model, batch) -> scalar tensor``, where ``batch`` is a tuple of tensors sliced
 from ``train_data``; so a flow's negative log-likelihood, a classifier's cross-entropy or a diffusion loss all share
@@ -40,6 +42,7 @@ class TrainConfig:
     patience: int = 5
     min_delta: float = 0.0
     grad_clip: float | None = None
+    lr_schedule: str = "constant"  # or "cosine"
     seed: int = 0
     progress: bool = True
     description: str = "training"
@@ -95,6 +98,8 @@ def train(
 ) -> TrainResult:
     """Train ``model`` in place; returns the loss history. The model ends with its best validation weights."""
     cfg = config or TrainConfig()
+    if cfg.lr_schedule not in ("constant", "cosine"):
+        raise InputError(f"unknown learning-rate schedule '{cfg.lr_schedule}': use constant or cosine")
     if len(train_data[0]) == 0 or len(val_data[0]) == 0:
         raise InputError("training needs at least one training and one validation example")
     torch.manual_seed(cfg.seed)
@@ -126,6 +131,9 @@ def train(
             if bad_epochs >= cfg.patience:
                 result.stopped_early = True
                 break
+            if cfg.lr_schedule == "cosine":  # a function of the epoch alone, so a resumed run follows the same path
+                for group in optimizer.param_groups:
+                    group["lr"] = cfg.lr * (0.01 + 0.99 * 0.5 * (1.0 + math.cos(math.pi * epoch / cfg.epochs)))
             model.train()
             total, count = 0.0, 0
             for idx in _batches(len(train_data[0]), cfg.batch_size, generator):

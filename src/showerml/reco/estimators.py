@@ -22,10 +22,11 @@ __all__ = ["TorchModel", "train_config"]
 
 
 def train_config(epochs: int, seed: int, lr: float = 2e-3, batch_size: int = 128, patience: int = 4,
-                 description: str = "training", progress: bool = False) -> TrainConfig:
+                 description: str = "training", progress: bool = False, lr_schedule: str = "constant"
+                 ) -> TrainConfig:
     """The training settings used by every reco network (early stopping on the validation loss)."""
     return TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, patience=patience, seed=seed,
-                       progress=progress, description=description, grad_clip=5.0)
+                       progress=progress, description=description, grad_clip=5.0, lr_schedule=lr_schedule)
 
 
 @dataclass

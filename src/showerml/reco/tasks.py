@@ -145,7 +145,8 @@ def train_direction(train: RecoSample, val: RecoSample, out: Path, seed: int, ep
                        {"scale": scale.tolist()})
     model.fit(D.huber_loss, (img, sc, (target / scale).astype(np.float32)),
               (vi, vs, (vt / scale).astype(np.float32)),
-              train_config(epochs, seed, description="direction cnn", progress=progress), out / "checkpoints")
+              train_config(epochs, seed, description="direction cnn", progress=progress, lr_schedule="cosine"),
+              out / "checkpoints")
     model.save(out / "cnn")
     info = {"task": task, "method": "cnn", "seed": seed, "n_train": len(train),
             "train_seconds": model.meta["train_seconds"], "epochs_run": model.meta["epochs_run"]}
