@@ -60,7 +60,9 @@ def simulate_chunks(
         for task in tasks:
             yield _chunk_task(task)
         return
-    context = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    # forkserver, not fork: a process that already ran torch or BLAS holds thread pools whose locks a forked child
+    # inherits mid-use (a deadlock seen with the tests); the fork server is a clean single-threaded parent.
+    context = mp.get_context("forkserver" if sys.platform.startswith("linux") else "spawn")
     with context.Pool(min(workers, len(tasks))) as pool:
         yield from pool.imap(_chunk_task, tasks)
 
