@@ -8,7 +8,7 @@ one (spots ∝ E^0.8, ≈ 15 000 at 1 TeV), and prints PSF68 at 1 TeV of the net
 ratio (the issue's target: ≥ 6×, as DAMPE reports on Geant4 and flight data).
 
 ``MPLBACKEND=Agg .venv/bin/python benchmarks/bench_direction_sampling.py [--n 20000] [--epochs 15]``
-(≈ 30 min on 2 idle cores).
+(≈ 35 min, measured at low priority beside another benchmark on 2 cores).
 """
 
 from __future__ import annotations

@@ -20,11 +20,9 @@ from torch import nn
 from showerml.detectors.dampe import geometry as geo
 from showerml.reco.features import BAR_CENTRES, line_fit
 
-__all__ = ["direction_inputs", "direction_targets", "apply_correction", "huber_loss", "STK_TOP_Z", "PSD_Z",
-           "BGO_LAYER_Z"]
+__all__ = ["direction_inputs", "direction_targets", "direction_net_args", "apply_correction", "huber_loss",
+           "STK_TOP_Z", "PSD_Z"]
 
-#: depth (mm) of the BGO layer centres
-BGO_LAYER_Z = np.asarray(geo.BGO_LAYER_Z, dtype=np.float64)
 #: depth of the first STK layer (impact point "at the top of the tracker")
 STK_TOP_Z = float(geo.STK_LAYER_Z[0])
 #: mean depth of the PSD (where track-finding efficiency is measured)
@@ -55,6 +53,12 @@ def direction_targets(arrays: dict[str, np.ndarray], fit: np.ndarray) -> np.ndar
     """truth − fit (N, 4): Δx0, Δy0 (mm), Δk_x, Δk_y."""
     truth = np.column_stack([arrays["intercept"], arrays["slope"]]).astype(np.float64)
     return truth - fit
+
+
+def direction_net_args(scale: np.ndarray) -> dict[str, object]:
+    """Constructor arguments of :class:`~showerml.reco.nets.AxisFitCNN` for this detector's BGO and the inputs above."""
+    return {"in_channels": 4, "n_scalars": 5, "layer_z": geo.BGO_LAYER_Z.tolist(), "bar_x": BAR_CENTRES.tolist(),
+            "scale": np.asarray(scale, dtype=np.float64).tolist()}
 
 
 def apply_correction(fit: np.ndarray, output: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

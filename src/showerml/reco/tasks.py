@@ -22,7 +22,7 @@ from showerml.reco import saturation as S
 from showerml.reco.bdt import BDT
 from showerml.reco.data import DEPOSIT_BINS_GEV, RecoSample
 from showerml.reco.estimators import TorchModel, train_config
-from showerml.reco.features import BAR_CENTRES, high_level_features
+from showerml.reco.features import high_level_features
 from showerml.reco.manifest import write_manifest
 
 __all__ = ["train_identification", "evaluate_identification", "train_direction", "predict_direction",
@@ -140,9 +140,7 @@ def train_direction(train: RecoSample, val: RecoSample, out: Path, seed: int, ep
     scale = 1.4826 * np.median(np.abs(target - med), axis=0) + 1e-6
     vi, vs, vf = D.direction_inputs(val.arrays)
     vt = D.direction_targets(val.arrays, vf)
-    model = TorchModel("AxisFitCNN", {"in_channels": 4, "n_scalars": 5, "layer_z": D.BGO_LAYER_Z.tolist(),
-                                      "bar_x": BAR_CENTRES.tolist(), "scale": scale.tolist()},
-                       {"scale": scale.tolist()})
+    model = TorchModel("AxisFitCNN", D.direction_net_args(scale), {"scale": scale.tolist()})
     model.fit(D.huber_loss, (img, sc, (target / scale).astype(np.float32)),
               (vi, vs, (vt / scale).astype(np.float32)),
               train_config(epochs, seed, description="direction cnn", progress=progress, lr_schedule="cosine"),
@@ -194,7 +192,7 @@ def _sat_arrays(s: RecoSample):
 
 def train_saturation(train: RecoSample, val: RecoSample, out: Path, seed: int, epochs: int,
                      progress: bool = False) -> dict[str, Any]:
-    data = []
+    data, saturated = [], []
     for s in (train, val):
         s = s.take(np.flatnonzero(s["bgo_n_saturated"] > 0))
         if len(s) < 2:
@@ -202,10 +200,11 @@ def train_saturation(train: RecoSample, val: RecoSample, out: Path, seed: int, e
                              "--saturation or higher energies")
         mask, img, cap = _sat_arrays(s)
         data.append((img, S.saturation_targets(s["bgo_true"], cap, mask)))
+        saturated.append((s, mask, img, cap))
     model = TorchModel("HeatmapCNN", {"in_channels": 3, "width": 32, "depth": 5})
     model.fit(S.saturation_loss, data[0], data[1],
               train_config(epochs, seed, description="saturation cnn", progress=progress), out / "checkpoints")
-    model.meta["response"] = _fit_saturation_response(model, val)
+    model.meta["response"] = _fit_saturation_response(model, *saturated[1])
     model.save(out / "cnn")
     info = {"task": "saturation", "method": "cnn", "seed": seed, "n_train": len(data[0][0]),
             "train_seconds": model.meta["train_seconds"], "epochs_run": model.meta["epochs_run"]}
@@ -213,10 +212,9 @@ def train_saturation(train: RecoSample, val: RecoSample, out: Path, seed: int, e
     return info
 
 
-def _fit_saturation_response(model: TorchModel, val: RecoSample) -> dict[str, list[float]]:
-    """Median response E_true / E_rec vs the recovered share, on the saturated validation events."""
-    s = val.take(np.flatnonzero(val["bgo_n_saturated"] > 0))
-    mask, img, cap = _sat_arrays(s)
+def _fit_saturation_response(model: TorchModel, s: RecoSample, mask: np.ndarray, img: np.ndarray, cap: np.ndarray
+                             ) -> dict[str, list[float]]:
+    """Median response E_true / E_rec vs the recovered share, on the saturated validation events ``s``."""
     rec = S.recover(s["bgo"], mask, cap, model.apply(img))
     ratio = s["bgo_true"].sum(axis=(1, 2)).astype(float) / np.maximum(rec.sum(axis=(1, 2)), 1e-9)
     return S.fit_response(S.recovered_share(s["bgo"], rec), ratio)
