@@ -97,3 +97,20 @@ def test_cli_errors_exit_2_without_file(tmp_path: Path) -> None:
     assert not out.exists()
     proc = _cli("simulate", "dijet", "--n", "0", "--out", str(out))
     assert proc.returncode == 2 and not out.exists()
+
+
+def test_missing_collider_extra_is_one_line_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """Without pythia8mc (sys.modules entry None: the import fails) the command names the extra to install."""
+    from showerml.cli.main import run
+
+    monkeypatch.setitem(sys.modules, "pythia8mc", None)
+    out = tmp_path / "qcd.h5"
+    monkeypatch.setattr(sys, "argv", ["showerml", "simulate", "dijet", "--n", "5", "--out", str(out), "-q"])
+    with pytest.raises(SystemExit) as exc:
+        run()
+    err = capsys.readouterr().err
+    assert exc.value.code == 2
+    assert err.startswith("error: ") and "pip install 'showerml[collider]'" in err
+    assert len(err.strip().splitlines()) == 1
+    assert not out.exists()
