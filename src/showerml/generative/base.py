@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, ClassVar
@@ -32,6 +33,7 @@ __all__ = ["FORMAT", "ShowerGenerator", "split_train_val"]
 
 FORMAT = "showerml-generative-model"
 Batch = tuple[torch.Tensor, ...]
+BatchLoss = Callable[[nn.Module, Batch], torch.Tensor]
 
 
 def split_train_val(n: int, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -102,11 +104,20 @@ class ShowerGenerator(ABC):
 
     # -- interface -----------------------------------------------------------------------------------------------
     def prepare(self, data: ShowerData, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """Fit the preprocessing and return dequantised ``(y, c)`` tensors (float32)."""
+        """Fit the preprocessing; return the training tensors ``(incident, voxels)`` (float64, float32) that
+        :meth:`training_loss` turns into dequantised ``(y, c)`` batch by batch."""
         self._check_geometry(data)
         self.prep.fit(data.incident, data.voxels, seed)
-        y, c = self.prep.forward(data.incident, data.voxels, np.random.default_rng(seed))
-        return torch.as_tensor(y, dtype=torch.float32), torch.as_tensor(c, dtype=torch.float32)
+        return (torch.as_tensor(np.asarray(data.incident), dtype=torch.float64),
+                torch.as_tensor(np.asarray(data.voxels), dtype=torch.float32))
+
+    def training_loss(self, loss: BatchLoss) -> BatchLoss:
+        """``loss`` on ``(y, c)`` → a loss on raw ``(incident, voxels)`` batches with fresh dequantisation noise."""
+
+        def on_showers(net: nn.Module, batch: Batch) -> torch.Tensor:
+            return loss(net, self.prep.forward_torch(*batch))
+
+        return on_showers
 
     def fit(
         self,
@@ -118,11 +129,12 @@ class ShowerGenerator(ABC):
     ) -> TrainResult:
         """Train on ``data`` through the shared loop; the model ends with its best validation weights."""
         cfg = config or TrainConfig(**self.default_train)
-        y, c = self.prepare(data, cfg.seed)
-        tr, va = split_train_val(len(y), val_fraction, cfg.seed)
+        inc, vox = self.prepare(data, cfg.seed)
+        tr, va = split_train_val(len(inc), val_fraction, cfg.seed)
         torch.manual_seed(cfg.seed)
         self.net = self._build()
-        result = train(self.net, self._loss, (y[tr], c[tr]), (y[va], c[va]), cfg, checkpoint_dir, resume)
+        result = train(self.net, self.training_loss(self._loss), (inc[tr], vox[tr]), (inc[va], vox[va]), cfg,
+                       checkpoint_dir, resume)
         self._record(result, cfg, len(tr), len(va))
         self.calibrate(data, cfg.seed)
         return result

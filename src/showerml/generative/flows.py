@@ -132,9 +132,9 @@ class CaloFlowStudent(CaloFlowTeacher):
             raise InputError(f"the student must mirror its teacher's architecture {arch}")
         cfg = config or TrainConfig(**self.default_train)
         self.prep = copy.deepcopy(teacher.prep)
-        y, c = self.prep.forward(data.incident, data.voxels, np.random.default_rng(cfg.seed))
-        y, c = torch.as_tensor(y, dtype=torch.float32), torch.as_tensor(c, dtype=torch.float32)
-        tr, va = split_train_val(len(y), val_fraction, cfg.seed)
+        inc = torch.as_tensor(np.asarray(data.incident), dtype=torch.float64)
+        vox = torch.as_tensor(np.asarray(data.voxels), dtype=torch.float32)
+        tr, va = split_train_val(len(inc), val_fraction, cfg.seed)
         torch.manual_seed(cfg.seed)
         self.net = self._build()
         self.net.flow1.load_state_dict(teacher.net.flow1.state_dict())
@@ -168,7 +168,8 @@ class CaloFlowStudent(CaloFlowTeacher):
                     total = total + w * (x - gs[k + 1]).pow(2).mean()
             return total
 
-        result = train(self.net.flow2, loss, (y[tr], c[tr]), (y[va], c[va]), cfg, checkpoint_dir, resume)
+        result = train(self.net.flow2, self.training_loss(loss), (inc[tr], vox[tr]), (inc[va], vox[va]), cfg,
+                       checkpoint_dir, resume)
         self._record(result, cfg, len(tr), len(va))
         self.record["teacher"] = teacher.record
         self.calibrate(data, cfg.seed)  # the teacher's cuts fit the teacher's samples, not the student's
