@@ -6,7 +6,7 @@ then the flow-matching model on CaloChallenge dataset-2 geometry. Runs are resum
 
 Environment (defaults in brackets — the issue asks for ≥ 50k training / 20k reference showers; on 2 shared cores
 this script's defaults are smaller, and every line states the sizes used):
-``SHOWERML_BENCH_FASTSIM_NTRAIN`` [20000], ``SHOWERML_BENCH_FASTSIM_NREF`` [10000],
+``SHOWERML_BENCH_FASTSIM_NTRAIN`` [150000], ``SHOWERML_BENCH_FASTSIM_NREF`` [20000],
 ``SHOWERML_BENCH_FASTSIM_EPOCH_SCALE`` [1.0], ``SHOWERML_BENCH_FASTSIM_DS2_NTRAIN`` [8000] (0 skips dataset 2),
 ``SHOWERML_BENCH_FASTSIM_DS2_NREF`` [4000], ``SHOWERML_BENCH_FASTSIM_DIR`` [runs/bench_fastsim],
 ``SHOWERML_BENCH_FASTSIM_PARTS`` [calogan,ds2], ``SHOWERML_BENCH_FASTSIM_THREADS`` [1]: torch threads. On a
@@ -73,7 +73,7 @@ def calogan(base: Path, scale: float) -> None:
     from showerml.detectors.calogan import CaloGANSimulator
     from showerml.pipelines.fastsim_bench import BenchConfig, default_models
 
-    n_train, n_ref = int(_env("NTRAIN", 20_000)), int(_env("NREF", 10_000))
+    n_train, n_ref = int(_env("NTRAIN", 150_000)), int(_env("NREF", 20_000))
     data = _data(CaloGANSimulator("e+"), n_train + n_ref, base / "calogan_eplus.h5", 1)
     models = default_models()
     for m in models:

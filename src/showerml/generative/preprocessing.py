@@ -72,7 +72,8 @@ def sigmoid(y: np.ndarray, alpha: float) -> np.ndarray:
 class PreprocessConfig:
     """Dequantisation noise and threshold in MeV, logit α."""
 
-    noise: float = 1e-3
+    noise: float = 1e-2
+    noise_on: str = "empty"  # "empty" voxels only, or "all" voxels
     threshold: float = 1e-3
     alpha: float = 1e-10
     calib_showers: int = 5000
@@ -154,7 +155,7 @@ class ShowerPreprocessor:
     def voxel_cuts(self, incident: np.ndarray) -> np.ndarray | float:
         """Cut per shower and voxel ``(N, V)`` from the calibration, or the scalar :attr:`threshold`."""
         if len(self.cuts) == 0:
-            return self.threshold
+            return max(self.threshold, self.config.noise)
         return self.cuts[np.searchsorted(self.cut_edges, np.log(np.asarray(incident, np.float64)))]
 
     # -- maps ----------------------------------------------------------------------------------------------------
@@ -163,7 +164,15 @@ class ShowerPreprocessor:
         return ((np.log(np.asarray(incident, dtype=np.float64)) - self.c_mean) / self.c_std)[:, None]
 
     def dequantise(self, voxels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        return np.asarray(voxels, dtype=np.float64) + rng.uniform(0.0, self.config.noise, size=voxels.shape)
+        e = np.asarray(voxels, dtype=np.float64)
+        return e + self._noise_mask(e) * rng.uniform(0.0, self.config.noise, size=e.shape)
+
+    def _noise_mask(self, e: np.ndarray | torch.Tensor) -> np.ndarray | torch.Tensor | float:
+        if self.config.noise_on == "all":
+            return 1.0
+        if self.config.noise_on == "empty":
+            return e == 0
+        raise InputError(f"unknown preprocessing noise_on '{self.config.noise_on}': use all or empty")
 
     def forward(
         self, incident: np.ndarray, voxels: np.ndarray, rng: np.random.Generator | None = None
@@ -184,7 +193,7 @@ class ShowerPreprocessor:
         from its third epoch on while the training loss kept falling."""
         e = voxels.to(torch.float64)
         if dequantise:
-            e = e + self.config.noise * torch.rand(e.shape, dtype=torch.float64)
+            e = e + self._noise_mask(e) * self.config.noise * torch.rand(e.shape, dtype=torch.float64)
         inc = incident.to(torch.float64)
         c = (torch.log(inc) - self.c_mean) / self.c_std
         return self.transform(e, inc).float(), c[:, None].float()
