@@ -45,6 +45,38 @@ def test_dequantisation_is_removed_by_the_threshold(showers):
     assert np.all((back == 0) | (back >= cfg.threshold))
 
 
+def test_default_noise_fills_only_empty_voxels_and_the_default_cut_removes_it(showers):
+    prep = ShowerPreprocessor(showers.geometry).fit(showers.incident, showers.voxels)
+    assert prep.config.noise_on == "empty" and prep.config.noise == pytest.approx(0.01)
+    noisy = prep.dequantise(showers.voxels, np.random.default_rng(2))
+    empty = showers.voxels == 0
+    assert np.all(noisy[~empty] == showers.voxels[~empty].astype(np.float64))  # real deposits untouched
+    assert np.all((noisy[empty] >= 0) & (noisy[empty] < prep.config.noise)) and noisy[empty].std() > 0
+    y, _ = prep.forward(showers.incident, showers.voxels, np.random.default_rng(2))
+    back = prep.inverse(y, showers.incident)
+    assert np.all(back[empty] == 0.0)
+    kept = showers.voxels >= prep.config.noise
+    np.testing.assert_allclose(back[kept], showers.voxels[kept], rtol=1e-4)
+
+
+def test_training_batches_draw_fresh_noise_on_the_empty_voxels_only():
+    import torch
+
+    data = tiny_showers(100)
+    prep = ShowerPreprocessor(data.geometry).fit(data.incident, data.voxels)
+    inc, vox = torch.as_tensor(data.incident, dtype=torch.float64), torch.as_tensor(data.voxels)
+    torch.manual_seed(0)
+    (y1, c1), (y2, c2) = prep.forward_torch(inc, vox), prep.forward_torch(inc, vox)
+    voxel_part = slice(prep.n_layers, None)
+    empty = torch.as_tensor(data.voxels == 0)
+    assert torch.equal(c1, c2)
+    assert not torch.allclose(y1[:, voxel_part][empty], y2[:, voxel_part][empty])  # new noise in every batch
+    exact, _ = prep.forward(data.incident, data.voxels)
+    clean, c = prep.forward_torch(inc, vox, dequantise=False)
+    np.testing.assert_allclose(clean.numpy(), exact, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(c.numpy(), prep.context(data.incident), rtol=1e-6)
+
+
 def test_training_coordinates_are_standardised(showers):
     prep = ShowerPreprocessor(showers.geometry).fit(showers.incident, showers.voxels, seed=3)
     y, c = prep.forward(showers.incident, showers.voxels, np.random.default_rng(3))
