@@ -56,15 +56,12 @@ __all__ = ["PreprocessConfig", "ShowerPreprocessor", "logit", "preprocess_config
 _TINY = 1e-30
 
 
-def logit(p: np.ndarray, alpha: float) -> np.ndarray:
-    """``log(q / (1 − q))`` with ``q = α + (1 − 2α) p``: finite for p ∈ [0, 1]."""
+def logit(p: np.ndarray | torch.Tensor, alpha: float) -> np.ndarray | torch.Tensor:
+    """``log(q / (1 − q))`` with ``q = α + (1 − 2α) p``: finite for p ∈ [0, 1] (numpy arrays or torch tensors)."""
     q = alpha + (1 - 2 * alpha) * p
+    if isinstance(q, torch.Tensor):
+        return torch.log(q) - torch.log1p(-q)
     return np.log(q) - np.log1p(-q)
-
-
-def _logit_t(p: torch.Tensor, alpha: float) -> torch.Tensor:
-    q = alpha + (1 - 2 * alpha) * p
-    return torch.log(q) - torch.log1p(-q)
 
 
 def sigmoid(y: np.ndarray, alpha: float) -> np.ndarray:
@@ -157,7 +154,7 @@ class ShowerPreprocessor:
         return self
 
     def voxel_cuts(self, incident: np.ndarray) -> np.ndarray | float:
-        """Cut per shower and voxel ``(N, V)`` from the calibration, or the scalar :attr:`threshold`."""
+        """Cut per shower and voxel ``(N, V)`` from the calibration, or the scalar ``max(threshold, noise)``."""
         if len(self.cuts) == 0:
             return max(self.threshold, self.config.noise)
         return self.cuts[np.searchsorted(self.cut_edges, np.log(np.asarray(incident, np.float64)))]
@@ -210,9 +207,9 @@ class ShowerPreprocessor:
         u[:, 0] = torch.log(layers.sum(dim=1).clamp_min(_TINY) / incident)
         rest = torch.flip(torch.cumsum(torch.flip(layers, [1]), dim=1), [1])  # Σ_{k≥l} E_k
         if self.n_layers > 1:
-            u[:, 1:] = _logit_t((layers[:, :-1] / rest[:, :-1].clamp_min(_TINY)).clamp(0.0, 1.0), a)
+            u[:, 1:] = logit((layers[:, :-1] / rest[:, :-1].clamp_min(_TINY)).clamp(0.0, 1.0), a)
         frac = e / layers[:, torch.as_tensor(self._layer_of_voxel)].clamp_min(_TINY)
-        y = torch.cat([u, _logit_t(frac.clamp(0.0, 1.0), a)], dim=1)
+        y = torch.cat([u, logit(frac.clamp(0.0, 1.0), a)], dim=1)
         return (y - torch.as_tensor(self.mean)) / torch.as_tensor(self.std)
 
     def _check_voxels(self, voxels: np.ndarray) -> None:
