@@ -13,8 +13,8 @@ this script's defaults are smaller, and every line states the sizes used):
 machine shared with other jobs two OpenMP threads can run 10–40× slower than one (spin-waiting barriers under
 oversubscription), so the default is one thread; every timing line records the thread count.
 
-Run: ``MPLBACKEND=Agg .venv/bin/python benchmarks/bench_fastsim.py`` (at the defaults ≈ 80 min for CaloGAN — the
-teacher trains ≈ 14 min and needs ≈ 12 min to sample its 20k evaluation showers, the student ≈ 15 min — and ≈ 8 min
+Run: ``MPLBACKEND=Agg .venv/bin/python benchmarks/bench_fastsim.py`` (at the defaults ≈ 55 min for CaloGAN — the
+teacher trains ≈ 14 min and needs ≈ 12 min to sample its 20k evaluation showers, the student ≈ 12 min — and ≈ 8 min
 for dataset 2; ``SHOWERML_BENCH_FASTSIM_PARTS=calogan`` and ``=ds2`` in two processes use both cores).
 The issue asks for ≥ 50k training showers; the default is 150k because the teacher overfits 45k (its validation
 loss turns up after ≈ 8 epochs) while the simulator makes 150k showers in about a minute.
