@@ -108,6 +108,11 @@ class ShowerGenerator(ABC):
         :meth:`training_loss` turns into dequantised ``(y, c)`` batch by batch."""
         self._check_geometry(data)
         self.prep.fit(data.incident, data.voxels, seed)
+        return self.training_tensors(data)
+
+    @staticmethod
+    def training_tensors(data: ShowerData) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(incident float64, voxels float32)``: the raw tensors the training loop batches."""
         return (torch.as_tensor(np.asarray(data.incident), dtype=torch.float64),
                 torch.as_tensor(np.asarray(data.voxels), dtype=torch.float32))
 

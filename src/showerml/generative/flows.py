@@ -20,7 +20,6 @@ import copy
 import os
 from typing import Any
 
-import numpy as np
 import torch
 import zuko
 from torch import nn
@@ -132,8 +131,7 @@ class CaloFlowStudent(CaloFlowTeacher):
             raise InputError(f"the student must mirror its teacher's architecture {arch}")
         cfg = config or TrainConfig(**self.default_train)
         self.prep = copy.deepcopy(teacher.prep)
-        inc = torch.as_tensor(np.asarray(data.incident), dtype=torch.float64)
-        vox = torch.as_tensor(np.asarray(data.voxels), dtype=torch.float32)
+        inc, vox = self.training_tensors(data)
         tr, va = split_train_val(len(inc), val_fraction, cfg.seed)
         torch.manual_seed(cfg.seed)
         self.net = self._build()
