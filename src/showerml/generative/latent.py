@@ -11,8 +11,8 @@ generator ``G(w, c)``, discriminator ``D(y, c)`` with a minibatch-standard-devia
 function first steps the discriminator with its own Adam optimiser (kept on the module), then returns ``L_G`` with
 the discriminator's parameters detached, so the loop's optimiser only moves the generator. Because an adversarial
 loss does not measure quality, the validation loss is a moment distance ``mean_d[(Δmean_d)² + (Δstd_d)²]``
-between generated and validation batches, used for early stopping and best-weight selection. On ``--resume`` the
-discriminator's Adam moments restart (its weights are restored).
+between generated and validation batches, used for early stopping and best-weight selection. The discriminator's
+optimiser is checkpointed with the loop's (``auxiliary_optimizers``), so ``--resume`` continues exactly.
 """
 
 from __future__ import annotations
@@ -82,12 +82,16 @@ class _Discriminator(nn.Module):
 
 
 class _GANNet(nn.Module):
-    def __init__(self, dim: int, latent: int, width: int, blocks: int) -> None:
+    def __init__(self, dim: int, latent: int, width: int, blocks: int, d_lr: float) -> None:
         super().__init__()
         self.latent = latent
         self.generator = ResidualMLP(latent, dim, 1, width, blocks)
         self.discriminator = _Discriminator(dim, width)
-        self.d_optimizer: torch.optim.Optimizer | None = None
+        self.d_optimizer = torch.optim.Adam(self.discriminator.parameters(), lr=d_lr, betas=(0.5, 0.999))
+
+    def auxiliary_optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        """The discriminator's optimiser, stepped inside the loss; the training loop checkpoints it."""
+        return {"discriminator": self.d_optimizer}
 
 
 class ConditionalGAN(ShowerGenerator):
@@ -102,7 +106,7 @@ class ConditionalGAN(ShowerGenerator):
 
     def _build(self) -> nn.Module:
         h = self.hparams
-        return _GANNet(self.dim, h["latent"], h["width"], h["blocks"])
+        return _GANNet(self.dim, h["latent"], h["width"], h["blocks"], float(h["d_lr"]))
 
     def _loss(self, net: nn.Module, batch: Batch) -> torch.Tensor:
         y, c = batch
@@ -111,8 +115,6 @@ class ConditionalGAN(ShowerGenerator):
             fake = net.generator(w, c)
             return ((fake.mean(0) - y.mean(0)).pow(2) + (fake.std(0) - y.std(0)).pow(2)).mean()
         disc = net.discriminator
-        if net.d_optimizer is None:
-            net.d_optimizer = torch.optim.Adam(disc.parameters(), lr=float(self.hparams["d_lr"]), betas=(0.5, 0.999))
         with torch.no_grad():
             fake = net.generator(w, c)
         d_loss = F.softplus(-disc(y, c)).mean() + F.softplus(disc(fake, c)).mean()

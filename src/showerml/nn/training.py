@@ -87,6 +87,13 @@ def _save_checkpoint(path: Path, payload: dict) -> None:
             os.unlink(tmp)
 
 
+def _auxiliary_optimizers(model: nn.Module) -> dict[str, torch.optim.Optimizer]:
+    """Optimisers a model steps inside its own loss (a GAN's discriminator), checkpointed with the loop's own:
+    ``model.auxiliary_optimizers()`` if the model defines it."""
+    get = getattr(model, "auxiliary_optimizers", None)
+    return dict(get()) if callable(get) else {}
+
+
 def train(
     model: nn.Module,
     loss_fn: LossFn,
@@ -105,6 +112,7 @@ def train(
     torch.manual_seed(cfg.seed)
     generator = torch.Generator().manual_seed(cfg.seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    auxiliary = _auxiliary_optimizers(model)
     result = TrainResult()
     best_state = copy.deepcopy(model.state_dict())
     start_epoch, bad_epochs = 0, 0
@@ -118,6 +126,8 @@ def train(
                 raise DataFileError(ckpt, f"cannot resume from a damaged checkpoint ({exc})") from None
             model.load_state_dict(state["model"])
             optimizer.load_state_dict(state["optimizer"])
+            for name, opt in auxiliary.items():
+                opt.load_state_dict(state["auxiliary"][name])
             generator.set_state(state["generator"])
             torch.set_rng_state(state["torch_rng"])
             best_state = state["best_model"]
@@ -164,6 +174,7 @@ def train(
                     {
                         "model": model.state_dict(),
                         "optimizer": optimizer.state_dict(),
+                        "auxiliary": {name: opt.state_dict() for name, opt in auxiliary.items()},
                         "generator": generator.get_state(),
                         "torch_rng": torch.get_rng_state(),
                         "best_model": best_state,

@@ -14,7 +14,8 @@ import numpy as np
 
 from showerml.detectors.dampe import geometry as geo
 
-__all__ = ["BAR_CENTRES", "layer_stats", "zeta", "line_fit", "high_level_features", "stk_layer_z", "bgo_layer_of_z"]
+__all__ = ["BAR_CENTRES", "layer_stats", "zeta", "line_fit", "fit_layer_positions", "high_level_features",
+           "stk_layer_z", "bgo_layer_of_z"]
 
 BAR_CENTRES = geo.BGO_BAR_CENTRES
 _EPS = 1e-9
@@ -40,13 +41,20 @@ def zeta(bgo: np.ndarray) -> np.ndarray:
 def line_fit(bgo: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Classical calorimeter axis: (intercept (N, 2) mm at z = 0, slope (N, 2)) from weighted centroid fits."""
     el, centroid, _ = layer_stats(bgo)
-    n = len(el)
+    return fit_layer_positions(centroid, el)
+
+
+def fit_layer_positions(position: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted least-squares lines x(z) = x0 + k z through per-layer positions (N, 14) (even layers x, odd y)
+    at the BGO layer depths: (intercept (N, 2) mm at z = 0, slope (N, 2)); fewer than two weighted layers in a
+    projection give slope 0."""
+    n = len(position)
     intercept, slope = np.zeros((n, 2)), np.zeros((n, 2))
     for proj in (0, 1):
         layers = np.arange(proj, geo.BGO_N_LAYERS, 2)
         z = geo.BGO_LAYER_Z[layers][None, :]
-        w = el[:, layers]
-        c = centroid[:, layers]
+        w = weight[:, layers]
+        c = position[:, layers]
         sw = w.sum(axis=1)
         ok = (w > 0).sum(axis=1) >= 2
         sw = np.maximum(sw, _EPS)

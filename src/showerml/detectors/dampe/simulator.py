@@ -46,7 +46,7 @@ from showerml.detectors.physics.spots import Spots
 from showerml.errors import InputError
 from showerml.spectra import Spectrum
 
-__all__ = ["DampeSimulator", "DAMPE_EM", "DAMPE_HADRON", "NO_INTERACTION_Z", "bgo_depth_to_z"]
+__all__ = ["DampeSimulator", "DAMPE_EM", "DAMPE_HADRON", "NO_INTERACTION_Z", "bgo_depth_to_z", "spot_bars"]
 
 #: EM settings: GFlash defaults; the soft halo keeps its 2 % but with fewer spots (25 mm bars do not resolve it) and
 #: the CaloGAN-fitted lateral scale (60 mm ≈ 1.7 R_M of Pb/LAr) rescaled to BGO's Molière radius: 1.7 × 22.6 mm
@@ -75,11 +75,12 @@ def bgo_depth_to_z(t: np.ndarray) -> np.ndarray:
     return geo.BGO_TOP_Z + geo.BGO_LAYER_PITCH * k + (t - geo.BGO_BAR * k)
 
 
-def _bin_bgo(spots: Spots, tracks: geo.Tracks, n: int) -> np.ndarray:
-    """Deposit spots (s = BGO-equivalent depth along the axis from the BGO top) into the (n, 14, 22) bars.
+def spot_bars(spots: Spots, tracks: geo.Tracks) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(layer, coordinate across the layer's bars (mm), inside) of every spot (s = BGO-equivalent depth along the
+    axis from the BGO top).
 
     With t = s cos θ in layer k = ⌊t/25⌋ the axis point lies at z = 46 + 4k + t; the transverse offsets (u, v) are
-    along ê_u = (cos θ cos φ, cos θ sin φ, −sin θ) and ê_v = (−sin φ, cos φ, 0).
+    along ê_u = (cos θ cos φ, cos θ sin φ, −sin θ) and ê_v = (−sin φ, cos φ, 0). Even layers measure x, odd ones y.
     """
     ev = spots.event
     cos_t = tracks.cos_theta
@@ -94,9 +95,16 @@ def _bin_bgo(spots: Spots, tracks: geo.Tracks, n: int) -> np.ndarray:
     z += u * coef[:, 9]
     layer = np.floor((z - (geo.BGO_TOP_Z - 2.0)) * (1.0 / geo.BGO_LAYER_PITCH)).astype(np.int64)
     coord = np.where(layer & 1, y, x)
+    inside = ((t >= 0) & (t < _BGO_DEPTH) & (layer >= 0) & (layer < geo.BGO_N_LAYERS)
+              & (np.abs(coord) < geo.BGO_HALF))
+    return layer, coord, inside
+
+
+def _bin_bgo(spots: Spots, tracks: geo.Tracks, n: int) -> np.ndarray:
+    """Deposit spots into the (n, 14, 22) bars (:func:`spot_bars`); what leaves the bars leaks."""
+    layer, coord, ok = spot_bars(spots, tracks)
     bar = np.floor((coord + 11 * geo.BGO_PITCH) * (1.0 / geo.BGO_PITCH)).astype(np.int64)
-    ok = (t >= 0) & (t < _BGO_DEPTH) & (layer >= 0) & (layer < geo.BGO_N_LAYERS) & (np.abs(coord) < geo.BGO_HALF)
-    cell = (ev * geo.BGO_N_LAYERS + layer) * geo.BGO_N_BARS + np.minimum(bar, geo.BGO_N_BARS - 1)
+    cell = (spots.event * geo.BGO_N_LAYERS + layer) * geo.BGO_N_BARS + np.minimum(bar, geo.BGO_N_BARS - 1)
     flat = np.bincount(cell[ok], weights=spots.energy[ok], minlength=n * geo.BGO_N_LAYERS * geo.BGO_N_BARS)
     return flat.reshape(n, geo.BGO_N_LAYERS, geo.BGO_N_BARS)
 
@@ -226,6 +234,13 @@ class DampeSimulator:
             "n_backscatter": n_back,
             "n_trials": tracks.n_trials.astype(np.int32),
         }
+
+    def shower_spots(self, energy: np.ndarray, tracks: geo.Tracks, rng: np.random.Generator) -> Spots:
+        """The calorimeter shower alone (spots before binning; no tracker, back-scatter or readout) of primaries
+        of ``energy`` (MeV) along ``tracks``: for studies of what the bars can resolve (:func:`spot_bars`)."""
+        if self.primary.electromagnetic:
+            return self._electromagnetic(energy, tracks, rng)[0]
+        return self._hadronic(energy, tracks, rng)[0]
 
     def _electromagnetic(self, energy: np.ndarray, tracks: geo.Tracks, rng: np.random.Generator):
         """Spots (s from the BGO top), lines, first-interaction z, BGO depth, shower start s0 for e± and γ."""
