@@ -57,8 +57,7 @@ def default_models() -> list[BenchModel]:
     is its evaluation sample, generated in batches of 10k."""
     mlp = {"width": 256, "blocks": 2}
     return [
-        BenchModel("caloflow", hparams={"voxel_hidden": [512, 512]},
-                   train={"epochs": 20, "patience": 4, "lr_schedule": "cosine"}, timing_batches=(1, 100)),
+        BenchModel("caloflow", train={"epochs": 20, "patience": 4, "lr_schedule": "cosine"}, timing_batches=(1, 100)),
         BenchModel("student", train={"epochs": 8, "patience": 3}),
         BenchModel("cfm", hparams={**mlp, "steps": 10}, train={"epochs": 10}),
         BenchModel("ddpm", hparams={**mlp, "steps": 20}, train={"epochs": 10}),
