@@ -5,10 +5,12 @@ default 60 · E^0.6, ≈ 3800 spots at 1 TeV — a speed/fidelity compromise), s
 around the axis falls only as E^−0.3, slower than in a real shower whose particle count grows ∝ E. This bench trains
 the same direction net (same epochs, same sizes) on electrons simulated with the default sampling and with a denser
 one (spots ∝ E^0.8, ≈ 15 000 at 1 TeV), and prints PSF68 at 1 TeV of the net and of the classical fit, and their
-ratio (the issue's target: ≥ 6×, as DAMPE reports on Geant4 and flight data).
+ratio (the issue's target: ≥ 6×, as DAMPE reports on Geant4 and flight data). ``--n`` takes a list of training
+sizes (nested subsets of one sample): a learning curve shows whether more training events would close the gap.
 
-``MPLBACKEND=Agg .venv/bin/python benchmarks/bench_direction_sampling.py [--n 20000] [--epochs 15]``
-(≈ 35 min, measured at low priority beside another benchmark on 2 cores).
+``MPLBACKEND=Agg .venv/bin/python benchmarks/bench_direction_sampling.py [--n 20000] [--epochs 15]
+[--samplings default,dense]`` (≈ 35 min at the defaults, measured at low priority beside another benchmark on
+2 cores); the learning curve at the default sampling: ``--samplings default --n 7500,15000,30000,60000``.
 """
 
 from __future__ import annotations
@@ -25,36 +27,43 @@ from showerml.reco.data import load_sample, split_indices
 from showerml.reco.tasks import evaluate_direction, train_direction
 from showerml.spectra import parse_spectrum
 
-SAMPLINGS = {"default (60 E^0.6 spots)": DAMPE_EM,
-             "dense (60 E^0.8 spots)": dataclasses.replace(DAMPE_EM, spots_power=0.8)}
+SAMPLINGS = {"default": ("60 E^0.6 spots", DAMPE_EM),
+             "dense": ("60 E^0.8 spots", dataclasses.replace(DAMPE_EM, spots_power=0.8))}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--n", type=int, default=20000, help="training electrons, loguniform 300–3000 GeV")
+    ap.add_argument("--n", default="20000", help="training electrons (loguniform 300–3000 GeV), comma-separated")
     ap.add_argument("--n-test", type=int, default=3000, help="test electrons at 1 TeV")
     ap.add_argument("--epochs", type=int, default=15)
+    ap.add_argument("--samplings", default="default,dense", help=f"from {sorted(SAMPLINGS)}")
     args = ap.parse_args()
+    sizes = sorted(int(v) for v in args.n.split(","))
     with tempfile.TemporaryDirectory() as tmp:
-        for label, em in SAMPLINGS.items():
-            folder = Path(tmp) / str(em.spots_power)
+        for key in args.samplings.split(","):
+            label, em = SAMPLINGS[key]
+            folder = Path(tmp) / key
             folder.mkdir()
             sim = DampeSimulator("e-", em=em)
-            simulate_to_file(sim, args.n, parse_spectrum("loguniform:300,3000"), 31, folder / "train.h5",
+            # the largest size at 85 % training / 15 % validation; smaller sizes are its first events
+            n_all = int(round(max(sizes) / 0.85))
+            simulate_to_file(sim, n_all, parse_spectrum("loguniform:300,3000"), 31, folder / "train.h5",
                              workers=2, progress=False)
             simulate_to_file(sim, args.n_test, parse_spectrum("fixed:1000"), 32, folder / "test.h5", workers=2,
                              progress=False)
-            sample = load_sample([folder / "train.h5"])
-            tr, va, _ = split_indices(len(sample), 0, (0.85, 0.15, 0.0))
-            info = train_direction(sample.take(tr), sample.take(va), folder / "model", 0, args.epochs)
-            metrics, _ = evaluate_direction(folder / "model", info, load_sample([folder / "test.h5"]),
-                                            bins=(700.0, 1400.0))
-            cnn, cls = metrics["cnn"]["psf68_deg"][0]["value"], metrics["classical"]["psf68_deg"][0]["value"]
-            print(json.dumps({"benchmark": "direction_psf68_1TeV_vs_spot_sampling", "sampling": label,
-                              "spots_power": em.spots_power, "cnn_deg": cnn, "classical_deg": cls,
-                              "value": cls / cnn, "unit": "ratio", "anchor": 6.0,
-                              "anchor_name": "DAMPE ≈ 6× (issue target)", "train_seconds": info["train_seconds"],
-                              "n_train": len(tr)}), flush=True)
+            test = load_sample([folder / "test.h5"])
+            for n_train in sizes:
+                sample = load_sample([folder / "train.h5"], max_events=int(round(n_train / 0.85)))
+                tr, va, _ = split_indices(len(sample), 0, (0.85, 0.15, 0.0))
+                model_dir = folder / f"model_{n_train}"
+                info = train_direction(sample.take(tr), sample.take(va), model_dir, 0, args.epochs)
+                metrics, _ = evaluate_direction(model_dir, info, test, bins=(700.0, 1400.0))
+                cnn, cls = metrics["cnn"]["psf68_deg"][0]["value"], metrics["classical"]["psf68_deg"][0]["value"]
+                print(json.dumps({"benchmark": "direction_psf68_1TeV_vs_spot_sampling", "sampling": f"{key} ({label})",
+                                  "spots_power": em.spots_power, "cnn_deg": cnn, "classical_deg": cls,
+                                  "value": cls / cnn, "unit": "ratio", "anchor": 6.0,
+                                  "anchor_name": "DAMPE ≈ 6× (issue target)", "train_seconds": info["train_seconds"],
+                                  "epochs_run": info.get("epochs_run"), "n_train": len(tr)}), flush=True)
 
 
 if __name__ == "__main__":

@@ -198,14 +198,16 @@ def test_axis_fit_cnn_starts_as_the_classical_fit_and_can_move_it() -> None:
     for layer in range(14):  # a Gaussian shower core around a straight axis
         bgo[:, layer] = np.exp(-0.5 * ((geo.BGO_BAR_CENTRES[None, :] - centre[:, layer:layer + 1]) / 15.0) ** 2)
     img, sc, fit = D.direction_inputs({"bgo": bgo})
-    net = AxisFitCNN(4, 5, geo.BGO_LAYER_Z.tolist(), geo.BGO_BAR_CENTRES.tolist(), [1.0, 1.0, 0.01, 0.01])
-    with torch.no_grad():
-        out = net(torch.from_numpy(img), torch.from_numpy(sc)).numpy()
-        assert np.abs(out).max() < 0.05  # = fit within float32 rounding (0.01 mm, 1e-4 in slope)
-        net.bar_head.bias[1] = 0.5  # every bar reports a +13 mm offset: the intercepts move, the slopes do not
-        moved = net(torch.from_numpy(img), torch.from_numpy(sc)).numpy()
-    assert np.allclose(moved[:, :2], 27.5 * np.tanh(0.5), atol=0.05)
-    assert np.abs(moved[:, 2:]).max() < 0.05
+    for context in (0, 1):  # with and without the cross-layer convolutions
+        net = AxisFitCNN(4, 5, geo.BGO_LAYER_Z.tolist(), geo.BGO_BAR_CENTRES.tolist(), [1.0, 1.0, 0.01, 0.01],
+                         context=context)
+        with torch.no_grad():
+            out = net(torch.from_numpy(img), torch.from_numpy(sc)).numpy()
+            assert np.abs(out).max() < 0.05  # = fit within float32 rounding (0.01 mm, 1e-4 in slope)
+            net.bar_head.bias[1] = 0.5  # every bar reports a +13 mm offset: the intercepts move, the slopes do not
+            moved = net(torch.from_numpy(img), torch.from_numpy(sc)).numpy()
+        assert np.allclose(moved[:, :2], 27.5 * np.tanh(0.5), atol=0.05)
+        assert np.abs(moved[:, 2:]).max() < 0.05
 
 
 def test_interaction_classes_map_depths_to_layers() -> None:

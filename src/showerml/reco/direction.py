@@ -3,12 +3,13 @@
 The network (arXiv:2206.04532 regresses the axis from the BGO image) predicts the four track parameters
 (x0, y0 at z = 0 and slopes k_x, k_y) as a correction to the classical fit: output = fit + s ⊙ f(image, fit), with
 the scales s the robust (MAD) spreads of truth − fit on the training set, and a Huber loss on the standardised
-residuals. The net is :class:`~showerml.reco.nets.AxisFitCNN`: per-layer convolutions learn each layer's position
-and weight, a differentiable least-squares line gives the parameters. Why it can beat the centroid fit: with 27.5 mm
-bars the energy-weighted centroid of a narrow shower core is pulled towards the hit bar's centre by up to ±5 mm
-(the "S-curve", a deterministic function of where the axis crosses the bar) while the shower-to-shower scatter at
-1 TeV is ≈ 1–1.5 mm (measured on showerml's 1 TeV electrons). The image channels are the energy fractions, log
-energies and the bar centre and depth of each cell (CoordConv, Liu et al., NeurIPS 2018).
+residuals. The net is :class:`~showerml.reco.nets.AxisFitCNN`: convolutions along the bars and across same-projection
+neighbour layers learn each layer's position and weight, a differentiable least-squares line gives the parameters.
+Why it can beat the centroid fit: with 27.5 mm bars the energy-weighted centroid of a narrow shower core is pulled
+towards the hit bar's centre by up to ±5 mm (the "S-curve", a deterministic function of where the axis crosses the
+bar) while the shower-to-shower scatter at 1 TeV is ≈ 1–1.5 mm (measured on showerml's 1 TeV electrons). The image
+channels are the energy fractions, log energies and the bar centre and depth of each cell (CoordConv, Liu et al.,
+NeurIPS 2018).
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def direction_targets(arrays: dict[str, np.ndarray], fit: np.ndarray) -> np.ndar
 def direction_net_args(scale: np.ndarray) -> dict[str, object]:
     """Constructor arguments of :class:`~showerml.reco.nets.AxisFitCNN` for this detector's BGO and the inputs above."""
     return {"in_channels": 4, "n_scalars": 5, "layer_z": geo.BGO_LAYER_Z.tolist(), "bar_x": BAR_CENTRES.tolist(),
-            "scale": np.asarray(scale, dtype=np.float64).tolist()}
+            "scale": np.asarray(scale, dtype=np.float64).tolist(), "context": 1}
 
 
 def apply_correction(fit: np.ndarray, output: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

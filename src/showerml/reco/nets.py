@@ -77,10 +77,13 @@ class AxisFitCNN(nn.Module):
 
     and per projection (even layers x, odd layers y) the weighted least-squares line x(z) = x0 + k z through
     (z_l, x_l). With a = o = u = 0 this is exactly the classical centroid fit, which is where training starts.
+    ``context`` further 3 × 3 convolutions with dilation 2 along depth mix every layer with its same-projection
+    neighbours l ± 2 (receptive field ± 2·context layers), so a layer's position and weight can follow the shower
+    core through depth instead of being read from that layer alone.
     """
 
     def __init__(self, in_channels: int, n_scalars: int, layer_z: list[float], bar_x: list[float],
-                 scale: list[float], width: int = 32, depth: int = 4) -> None:
+                 scale: list[float], width: int = 32, depth: int = 4, context: int = 0) -> None:
         super().__init__()
         self.register_buffer("z", torch.tensor(layer_z, dtype=torch.float32))
         self.register_buffer("x", torch.tensor(bar_x, dtype=torch.float32))
@@ -91,6 +94,8 @@ class AxisFitCNN(nn.Module):
         for i in range(depth - 1):
             d = 2 ** (i % 3)
             layers += [nn.Conv2d(width, width, (1, 3), padding=(0, d), dilation=(1, d)), nn.SiLU()]
+        for _ in range(context):
+            layers += [nn.Conv2d(width, width, (3, 3), padding=(2, 1), dilation=(2, 1)), nn.SiLU()]
         self.body = nn.Sequential(*layers)
         self.bar_head = nn.Conv2d(width, 2, 1)
         self.layer_head = nn.Linear(width, 1)
