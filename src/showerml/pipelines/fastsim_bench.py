@@ -53,7 +53,7 @@ class BenchModel:
 
 def default_models() -> list[BenchModel]:
     """The six models at sizes that train in minutes on 2 CPU cores (epoch counts for ~150k training showers).
-    The teacher (≈ 25 ms per shower when sampling) is timed at batch 1 and 100 by the harness; its batch-10k figure
+    The teacher (≈ 30–35 ms per shower when sampling) is timed at batch 1 and 100 by the harness; its batch-10k figure
     is its evaluation sample, generated in batches of 10k."""
     mlp = {"width": 256, "blocks": 2}
     return [
