@@ -33,7 +33,7 @@ import time
 import numpy as np
 
 from showerml.detectors.dampe import geometry as geo
-from showerml.detectors.dampe.simulator import DAMPE_EM, DampeSimulator, _bin_bgo, spot_bars
+from showerml.detectors.dampe.simulator import DAMPE_EM, DampeSimulator, bin_bgo, spot_bars
 from showerml.detectors.physics.materials import BGO
 from showerml.metrics.reco import psf68
 from showerml.reco.features import fit_layer_positions, line_fit
@@ -63,7 +63,7 @@ def simulate_chunk(sim: DampeSimulator, n: int, energy_mev: float, rng: np.rando
     """Truth, bar image and unbinned per-layer positions of ``n`` isotropic showers."""
     tracks = geo.generate_tracks(rng, n)
     spots = sim.shower_spots(np.full(n, energy_mev), tracks, rng)
-    image = _bin_bgo(spots, tracks, n)
+    image = bin_bgo(spots, tracks, n)
     layer, coord, inside = spot_bars(spots, tracks)
     ev, ly, co, en = spots.event[inside], layer[inside], coord[inside], spots.energy[inside]
     e_layer, centroid = _layer_means(ev, ly, co, en, n)

@@ -126,8 +126,10 @@ def train(
                 raise DataFileError(ckpt, f"cannot resume from a damaged checkpoint ({exc})") from None
             model.load_state_dict(state["model"])
             optimizer.load_state_dict(state["optimizer"])
+            saved = state.get("auxiliary", {})  # absent from checkpoints of earlier versions: fresh moments
             for name, opt in auxiliary.items():
-                opt.load_state_dict(state["auxiliary"][name])
+                if name in saved:
+                    opt.load_state_dict(saved[name])
             generator.set_state(state["generator"])
             torch.set_rng_state(state["torch_rng"])
             best_state = state["best_model"]

@@ -46,7 +46,7 @@ from showerml.detectors.physics.spots import Spots
 from showerml.errors import InputError
 from showerml.spectra import Spectrum
 
-__all__ = ["DampeSimulator", "DAMPE_EM", "DAMPE_HADRON", "NO_INTERACTION_Z", "bgo_depth_to_z", "spot_bars"]
+__all__ = ["DampeSimulator", "DAMPE_EM", "DAMPE_HADRON", "NO_INTERACTION_Z", "bgo_depth_to_z", "spot_bars", "bin_bgo"]
 
 #: EM settings: GFlash defaults; the soft halo keeps its 2 % but with fewer spots (25 mm bars do not resolve it) and
 #: the CaloGAN-fitted lateral scale (60 mm ≈ 1.7 R_M of Pb/LAr) rescaled to BGO's Molière radius: 1.7 × 22.6 mm
@@ -100,7 +100,7 @@ def spot_bars(spots: Spots, tracks: geo.Tracks) -> tuple[np.ndarray, np.ndarray,
     return layer, coord, inside
 
 
-def _bin_bgo(spots: Spots, tracks: geo.Tracks, n: int) -> np.ndarray:
+def bin_bgo(spots: Spots, tracks: geo.Tracks, n: int) -> np.ndarray:
     """Deposit spots into the (n, 14, 22) bars (:func:`spot_bars`); what leaves the bars leaks."""
     layer, coord, ok = spot_bars(spots, tracks)
     bar = np.floor((coord + 11 * geo.BGO_PITCH) * (1.0 / geo.BGO_PITCH)).astype(np.int64)
@@ -192,7 +192,7 @@ class DampeSimulator:
             spots, lines, z_int, depth, s0 = self._electromagnetic(energy, tracks, rng)
         else:
             spots, lines, z_int, depth, s0 = self._hadronic(energy, tracks, rng)
-        truth = _bin_bgo(spots, tracks, n)
+        truth = bin_bgo(spots, tracks, n)
         shower_dep = truth.sum(axis=(1, 2))
         hits = line_hits(lines, rng)
         np.add.at(truth, (hits.bgo[0][hits.bgo[2] >= 0], hits.bgo[1][hits.bgo[2] >= 0],
