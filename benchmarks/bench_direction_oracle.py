@@ -50,7 +50,9 @@ def _layer_means(event: np.ndarray, layer: np.ndarray, coord: np.ndarray, energy
     return e, np.where(e > 0, ec / np.maximum(e, 1e-12), 0.0)
 
 
-def _core_means(event, layer, coord, energy, n, centroid, radius: float, iterations: int = 3):
+def _core_means(event: np.ndarray, layer: np.ndarray, coord: np.ndarray, energy: np.ndarray, n: int,
+                centroid: np.ndarray, radius: float, iterations: int = 3) -> np.ndarray:
+    """Per event and layer, the energy-weighted mean of the spots within ``radius`` of the current position."""
     pos = centroid
     for _ in range(iterations):
         near = np.abs(coord - pos[event, layer]) < radius
