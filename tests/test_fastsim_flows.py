@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from showerml.generative import CaloFlowStudent, CaloFlowTeacher
+from showerml.generative import CaloFlowStudent, CaloFlowTeacher, load_model
 from showerml.nn.training import TrainConfig
 from tests.fastsim_helpers import SMALL, TINY, tiny_showers
 
@@ -95,3 +95,24 @@ def test_distilled_student_reproduces_the_teacher():
     assert after < 0.1 * spread and after < 0.25 * before, (before, after, spread)
     lp_t, lp_s = teacher.log_prob(data.subset(slice(0, 300))), student.log_prob(data.subset(slice(0, 300)))
     assert abs(np.mean(lp_t) - np.mean(lp_s)) < 0.1 * abs(np.mean(lp_t)) + 1.0
+
+
+def test_random_orders_are_saved_and_the_student_takes_the_trained_teachers(tmp_path):
+    data = tiny_showers(300, seed=4)
+    hp = {**SMALL["caloflow"], "voxel_randperm": True}
+    teacher = CaloFlowTeacher(TINY, **hp)
+    teacher.fit(data, TrainConfig(epochs=1, batch_size=64, progress=False, seed=3))
+    orders = [t.order for t in teacher.net.flow2.transform.transforms]
+    assert any(not torch.equal(o, torch.arange(TINY.n_voxels)) and not torch.equal(o, torch.arange(TINY.n_voxels)
+               .flip(0)) for o in orders)  # not the alternating default
+    teacher.save(tmp_path / "t")
+    again = load_model(tmp_path / "t")
+    assert all(torch.equal(a.order, b.order) for a, b in zip(
+        teacher.net.flow2.transform.transforms, again.net.flow2.transform.transforms, strict=True))
+    np.testing.assert_array_equal(teacher.sample(data.incident[:20], seed=1).voxels,
+                                  again.sample(data.incident[:20], seed=1).voxels)
+    torch.manual_seed(123)  # a different global RNG state than the teacher's build must not change the orders
+    student = CaloFlowStudent(TINY, **hp)
+    student.fit(data, TrainConfig(epochs=1, batch_size=64, progress=False, seed=7), teacher=teacher)
+    s_orders = [t.transform.order for t in student.net.flow2.transform.transforms]
+    assert all(torch.equal(a, b) for a, b in zip(orders, s_orders, strict=True))

@@ -34,8 +34,11 @@ from showerml.nn.training import TrainConfig, TrainResult, train
 __all__ = ["CaloFlowTeacher", "CaloFlowStudent", "iaf_like"]
 
 
-def _maf(features: int, context: int, transforms: int, hidden: tuple[int, ...]) -> zuko.flows.MAF:
-    return zuko.flows.MAF(features, context, transforms=transforms, hidden_features=tuple(hidden))
+def _maf(features: int, context: int, transforms: int, hidden: tuple[int, ...], randperm: bool = False
+         ) -> zuko.flows.MAF:
+    """zuko's MAF; blocks alternate ascending/descending orders, or (``randperm``) each takes a random order
+    (drawn from torch's global generator; orders and masks are buffers, saved with the weights)."""
+    return zuko.flows.MAF(features, context, transforms=transforms, randperm=randperm, hidden_features=tuple(hidden))
 
 
 def iaf_like(teacher: zuko.flows.Flow, features: int, context: int, hidden: tuple[int, ...]) -> zuko.flows.Flow:
@@ -64,12 +67,14 @@ class CaloFlowTeacher(ShowerGenerator):
 
     @classmethod
     def default_hparams(cls) -> dict[str, Any]:
-        return {"layer_transforms": 4, "layer_hidden": [64, 64], "voxel_transforms": 4, "voxel_hidden": [256, 256]}
+        return {"layer_transforms": 4, "layer_hidden": [64, 64], "voxel_transforms": 4, "voxel_hidden": [256, 256],
+                "voxel_randperm": False}
 
     def _build(self) -> nn.Module:
         h = self.hparams
         flow1 = _maf(self.n_layers, 1, h["layer_transforms"], h["layer_hidden"])
-        flow2 = _maf(self.geometry.n_voxels, 1 + self.n_layers, h["voxel_transforms"], h["voxel_hidden"])
+        flow2 = _maf(self.geometry.n_voxels, 1 + self.n_layers, h["voxel_transforms"], h["voxel_hidden"],
+                     bool(h["voxel_randperm"]))
         return _TwoStage(flow1, flow2)
 
     def _split(self, y: torch.Tensor, c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -134,8 +139,9 @@ class CaloFlowStudent(CaloFlowTeacher):
         inc, vox = self.training_tensors(data)
         tr, va = split_train_val(len(inc), val_fraction, cfg.seed)
         torch.manual_seed(cfg.seed)
-        self.net = self._build()
-        self.net.flow1.load_state_dict(teacher.net.flow1.state_dict())
+        # flow I is the teacher's; flow II's blocks take the orders of the trained teacher's blocks
+        self.net = _TwoStage(copy.deepcopy(teacher.net.flow1),
+                             iaf_like(teacher.net.flow2, g.n_voxels, 1 + self.n_layers, self.hparams["voxel_hidden"]))
         for p in self.net.flow1.parameters():
             p.requires_grad_(False)
         frozen = copy.deepcopy(teacher.net.flow2).eval()
