@@ -274,3 +274,45 @@ def test_saturation_loss_is_zero_for_the_truth_and_penalises_an_under_recovered_
     # the event lost 500 of 1000/3 + 1500 + 600 = 7300/3 MeV: relative error 15/73
     assert float(S.make_saturation_loss(10.0)(Fixed(low), batch)) == pytest.approx(
         bar_only + 10.0 * (15 / 73) ** 2, rel=1e-4)
+
+
+def test_mirrored_events_are_the_inputs_and_targets_of_the_mirrored_showers() -> None:
+    """x → −x on the image (even layers' bars reversed) gives exactly the classical fit, scalars and residual
+    targets of the mirrored shower, so the training augmentation only adds physically possible events."""
+    import torch
+
+    from showerml.reco import direction as D
+
+    rng = np.random.default_rng(3)
+    n = 40
+    x0, y0 = rng.uniform(-120, 120, n), rng.uniform(-120, 120, n)
+    kx, ky = rng.uniform(-0.4, 0.4, n), rng.uniform(-0.4, 0.4, n)
+    bgo = np.zeros((n, 14, 22))
+    for layer, z in enumerate(geo.BGO_LAYER_Z):  # an asymmetric core (a side lobe) around each axis
+        c = (x0 + kx * z if layer % 2 == 0 else y0 + ky * z)[:, None]
+        bars = geo.BGO_BAR_CENTRES[None, :]
+        bgo[:, layer] = np.exp(-0.5 * ((bars - c) / 12.0) ** 2) + 0.3 * np.exp(-0.5 * ((bars - c - 30.0) / 20.0) ** 2)
+    truth = {"intercept": np.column_stack([x0 + 3.0, y0 - 2.0]), "slope": np.column_stack([kx + 0.01, ky])}
+    img, sc, fit = D.direction_inputs({"bgo": bgo})
+    tgt = D.direction_targets(truth, fit)
+    flip_x = torch.as_tensor(rng.uniform(size=n) < 0.5)
+    flip_y = torch.as_tensor(rng.uniform(size=n) < 0.5)
+    m_img, m_sc, m_tgt = D.mirror(torch.from_numpy(img), torch.from_numpy(sc), torch.from_numpy(tgt), flip_x, flip_y)
+    # the mirrored showers, built directly
+    bgo_m = bgo.copy()
+    bgo_m[flip_x.numpy(), 0::2] = bgo[flip_x.numpy(), 0::2, ::-1]
+    bgo_m[flip_y.numpy(), 1::2] = bgo[flip_y.numpy(), 1::2, ::-1]
+    sign = np.column_stack([np.where(flip_x, -1.0, 1.0), np.where(flip_y, -1.0, 1.0)])
+    truth_m = {"intercept": truth["intercept"] * sign, "slope": truth["slope"] * sign}
+    img2, sc2, fit2 = D.direction_inputs({"bgo": bgo_m})
+    np.testing.assert_allclose(m_img.numpy(), img2, atol=1e-6)
+    np.testing.assert_allclose(m_sc.numpy(), sc2, atol=1e-5)
+    np.testing.assert_allclose(m_tgt.numpy(), D.direction_targets(truth_m, fit2), atol=1e-6)
+    assert 0 < int(flip_x.sum()) < n and not np.allclose(m_img.numpy(), img)  # the test mirrors some, not all
+    # random_mirror: fresh tensors, about half of the events flipped in each view, the batch left untouched
+    before = torch.from_numpy(sc).clone()
+    _, r_sc, _ = D.random_mirror(torch.from_numpy(img), torch.from_numpy(sc), torch.from_numpy(tgt),
+                                 torch.Generator().manual_seed(0))
+    assert torch.equal(torch.from_numpy(sc), before)
+    flipped = (torch.sign(r_sc[:, 2]) != torch.sign(before[:, 2])).float().mean()
+    assert 0.25 < float(flipped) < 0.75

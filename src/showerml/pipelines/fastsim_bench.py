@@ -37,11 +37,12 @@ __all__ = ["BenchConfig", "BenchModel", "default_models", "run_bench"]
 
 @dataclass
 class BenchModel:
-    """One benchmark entry: kind, hyper-parameters, training overrides and timing batch sizes."""
+    """One benchmark entry: kind, hyper-parameters, training and preprocessing overrides, timing batch sizes."""
 
     kind: str
     hparams: dict[str, Any] = field(default_factory=dict)
     train: dict[str, Any] = field(default_factory=dict)
+    preprocessing: dict[str, Any] = field(default_factory=dict)
     timing_batches: tuple[int, ...] = (1, 100, 10_000)
     n_generate: int | None = None
     label: str | None = None
@@ -92,7 +93,8 @@ def _get_model(entry: BenchModel, train_data: ShowerData, folder: Path, teacher:
     if resume and (folder / "config.json").is_file():
         model = load_model(folder)
         return model, float(model.record.get("seconds", float("nan")))
-    run_cfg = FastsimConfig(model=dict(entry.hparams), train=dict(entry.train), preprocessing={}, max_events=None)
+    run_cfg = FastsimConfig(model=dict(entry.hparams), train=dict(entry.train),
+                            preprocessing=dict(entry.preprocessing), max_events=None)
     t0 = time.perf_counter()
     model = train_model(train_data, entry.kind, folder, run_cfg, teacher, resume, cfg.seed, cfg.progress)
     return model, time.perf_counter() - t0

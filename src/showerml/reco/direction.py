@@ -22,7 +22,7 @@ from showerml.detectors.dampe import geometry as geo
 from showerml.reco.features import BAR_CENTRES, line_fit
 
 __all__ = ["direction_inputs", "direction_targets", "direction_net_args", "apply_correction", "huber_loss",
-           "STK_TOP_Z", "PSD_Z"]
+           "mirror", "random_mirror", "STK_TOP_Z", "PSD_Z"]
 
 #: depth of the first STK layer (impact point "at the top of the tracker")
 STK_TOP_Z = float(geo.STK_LAYER_Z[0])
@@ -68,6 +68,37 @@ def apply_correction(fit: np.ndarray, output: np.ndarray, scale: np.ndarray) -> 
     return v[:, :2], v[:, 2:]
 
 
+def mirror(image: torch.Tensor, scalars: torch.Tensor, target: torch.Tensor, flip_x: torch.Tensor,
+           flip_y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The events with ``flip_x`` mirrored ``x → −x`` and those with ``flip_y`` mirrored ``y → −y`` (new tensors).
+
+    The BGO is symmetric under both reflections (bar centres ±13.75 … ±288.75 mm, even layers measure x, odd
+    layers y), and so are the centroid fit and the truth: mirroring x reverses the bars of the even layers in the
+    energy channels (0, 1; the bar-centre and depth channels are fixed maps of the detector) and flips the sign
+    of x0 and k_x in the fit scalars and in the target; likewise y for the odd layers."""
+    image, scalars, target = image.clone(), scalars.clone(), target.clone()
+    for view, cols, flip in ((0, [0, 2], flip_x), (1, [1, 3], flip_y)):
+        part = image[:, :2, view::2]
+        image[:, :2, view::2] = torch.where(flip[:, None, None, None], part.flip(-1), part)
+        sign = (1.0 - 2.0 * flip.to(scalars.dtype))[:, None]
+        scalars[:, cols] = scalars[:, cols] * sign
+        target[:, cols] = target[:, cols] * sign
+    return image, scalars, target
+
+
+def random_mirror(image: torch.Tensor, scalars: torch.Tensor, target: torch.Tensor,
+                  generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """:func:`mirror` with each event's x and y flips drawn independently with probability ½: training on
+    mirrored events is training on four times as many distinct, equally likely showers."""
+    flip_x = torch.rand(len(image), generator=generator) < 0.5
+    flip_y = torch.rand(len(image), generator=generator) < 0.5
+    return mirror(image, scalars, target, flip_x, flip_y)
+
+
 def huber_loss(model: nn.Module, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+    """Huber loss on the standardised residuals; in training mode on randomly mirrored events
+    (:func:`random_mirror`, drawn from torch's global generator, so a resumed run draws the same mirrors)."""
     image, scalars, target = batch
+    if model.training:
+        image, scalars, target = random_mirror(image, scalars, target)
     return nn.functional.smooth_l1_loss(model(image, scalars), target, beta=0.5)
