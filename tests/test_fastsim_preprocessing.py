@@ -170,3 +170,65 @@ def test_calibrated_cuts_match_the_empty_fraction_and_are_saved():
         assert (cut[:, s] == 0).mean() == pytest.approx((data.voxels[:, s] == 0).mean(), abs=0.02)
     again = ShowerPreprocessor.restore(data.geometry, prep.config_dict(), prep.state())
     np.testing.assert_array_equal(again.inverse(blurred, data.incident), cut)
+
+
+def _blurred_model_output(data, prep, seed=1):
+    """A stand-in "model": the training showers' coordinates with Gaussian noise (fills empty voxels, smears
+    the deposit spectra)."""
+    y, _ = prep.forward(data.incident, data.voxels, np.random.default_rng(0))
+    return y + 0.5 * np.random.default_rng(seed).standard_normal(y.shape)
+
+
+def test_quantile_calibration_restores_each_voxels_deposit_spectrum_and_keeps_ranks():
+    data = tiny_showers(3000)
+    cut_only = ShowerPreprocessor(data.geometry, PreprocessConfig(calibration="cut")).fit(data.incident, data.voxels)
+    mapped = ShowerPreprocessor(data.geometry, PreprocessConfig(calibration="quantile")).fit(data.incident,
+                                                                                            data.voxels)
+    for prep in (cut_only, mapped):
+        blurred = _blurred_model_output(data, prep)
+        prep.calibrate(data.incident, data.voxels, prep.inverse(blurred, data.incident, threshold=False),
+                       data.incident)
+    blurred = _blurred_model_output(data, cut_only, seed=2)  # fresh "model" showers, same training energies
+    a, b = cut_only.inverse(blurred, data.incident), mapped.inverse(blurred, data.incident)
+    np.testing.assert_array_equal(a > 0, b > 0)  # the same voxels are empty: the map only moves deposits
+
+    def ks(x, y):  # two-sample Kolmogorov–Smirnov distance
+        grid = np.sort(np.concatenate([x, y]))
+        return np.abs(np.searchsorted(np.sort(x), grid, "right") / len(x)
+                      - np.searchsorted(np.sort(y), grid, "right") / len(y)).max()
+
+    def ratio(showers, v):  # log(E_v / E_inc) of the non-empty voxel v
+        hit = showers[:, v] > 0
+        return np.log(showers[hit, v].astype(np.float64) / data.incident[hit])
+
+    d_cut, d_map = [], []
+    for v in range(data.geometry.n_voxels):
+        d_cut.append(ks(ratio(a, v), ratio(data.voxels, v)))
+        d_map.append(ks(ratio(b, v), ratio(data.voxels, v)))
+    assert np.median(d_cut) > 0.1  # the blur distorts every voxel's spectrum
+    assert np.median(d_map) < 0.5 * np.median(d_cut) and np.max(d_map) < 0.12, (d_cut, d_map)
+    # ranks of E_v/E_inc within a voxel and energy bin survive the map (monotone); layer energies are the modelled
+    # ones (the map is followed by a per-layer rescaling)
+    marg = mapped.map_marginals(a.astype(np.float64), data.incident) / data.incident[:, None]
+    bins = np.searchsorted(mapped.cut_edges, np.log(data.incident))
+    for v in range(data.geometry.n_voxels):
+        sel = (bins == 0) & (a[:, v] > 0)
+        order = np.argsort(a[sel, v] / data.incident[sel])
+        assert np.all(np.diff(marg[sel, v][order]) >= -1e-6 * marg[sel, v].max())
+    layers = mapped.layer_energies(blurred, data.incident)
+    got = data.geometry.layer_energies(b.astype(np.float64))
+    np.testing.assert_allclose(got[got > 0], layers[got > 0], rtol=1e-4)
+
+
+def test_quantile_calibration_is_saved_and_unknown_methods_are_refused():
+    data = tiny_showers(800)
+    prep = ShowerPreprocessor(data.geometry).fit(data.incident, data.voxels)
+    assert prep.config.calibration == "quantile"
+    blurred = _blurred_model_output(data, prep)
+    prep.calibrate(data.incident, data.voxels, prep.inverse(blurred, data.incident, threshold=False), data.incident)
+    assert prep.map_gen.shape == (len(prep.cuts), data.geometry.n_voxels, prep.config.calib_knots)
+    again = ShowerPreprocessor.restore(data.geometry, prep.config_dict(), prep.state())
+    np.testing.assert_array_equal(again.inverse(blurred, data.incident), prep.inverse(blurred, data.incident))
+    bad = ShowerPreprocessor(data.geometry, PreprocessConfig(calibration="isotonic")).fit(data.incident, data.voxels)
+    with pytest.raises(InputError, match="calibration 'isotonic'"):
+        bad.calibrate(data.incident, data.voxels, data.voxels, data.incident)

@@ -149,7 +149,7 @@ class ShowerGenerator(ABC):
         """Calibrate the empty-voxel cuts (:meth:`ShowerPreprocessor.calibrate`) on ``calib_showers`` uncut samples
         at incident energies drawn from ``data`` (the training showers); ``calib_showers = 0`` keeps one cut."""
         n = min(int(self.prep.config.calib_showers), len(data.incident))
-        self.prep.cuts, self.prep.cut_edges = np.zeros((0, self.geometry.n_voxels)), np.zeros(0)
+        self.prep.reset_calibration()
         if n <= 0:
             return
         pick = np.random.default_rng(seed + 7).choice(len(data.incident), n, replace=False)

@@ -44,6 +44,20 @@ so that, voxel by voxel and bin by bin, the generated empty fraction ``P(Ê_v < 
 (up to the floor ``threshold``). The cuts are part of the preprocessing state (saved and loaded with the model);
 without calibration the single cut ``max(threshold, noise)`` applies.
 
+*Calibrated deposit map* (``calibration = "quantile"``, the default; ``"cut"`` stops after the cuts). The deposits
+just above the empty-voxel noise are invisible to the model: real deposits of 1–30 keV (2.8 % of the non-empty
+voxels of CaloGAN e+) share their range with the noise, so the model renders them as "empty" and the cut leaves a
+gap there, with the model's low tail piled up above the cut (generated: 0.5 % of the deposits below 30 keV, 18 %
+below 100 keV; data: 2.8 % and 8.7 %). In each bin and voxel the map sends the model's deposits above the cut onto
+the training deposits by matching quantiles of ``r = log(E_v / E_inc)``:
+
+    ``r ↦ Q^{train}_{bv}(F^{model}_{bv}(r))``,
+
+piecewise linear through ``calib_knots`` quantiles of both (levels ``k/(K−1)``), clipped to the training range;
+then each layer is rescaled to its modelled energy ``E_l``. The map is monotone per voxel, so it keeps the ranks —
+the correlations between voxels the model learned — and corrects only each voxel's marginal spectrum. Measured on
+CaloGAN e+ (150k training, 20k held-out showers): student voxel AUC 0.722 → 0.633.
+
 ``y[:, :L]`` are the layer-energy coordinates (CaloFlow flow I), ``y[:, L:]`` the normalised voxels (flow II),
 which are conditioned on ``c`` and ``y[:, :L]``.
 """
@@ -63,6 +77,8 @@ __all__ = ["PreprocessConfig", "ShowerPreprocessor", "gaussian_knots", "logit", 
            "preprocess_config", "sigmoid"]
 
 _TINY = 1e-30
+#: grid points per (bin, voxel) of the tabulated deposit map
+_GRID = 1024
 
 
 def logit(p: np.ndarray | torch.Tensor, alpha: float) -> np.ndarray | torch.Tensor:
@@ -90,6 +106,8 @@ class PreprocessConfig:
     calib_bins: int = 4
     marginal: str = "standard"  # "standard" (mean, std) or "gaussian" (per-coordinate quantile map to N(0, 1))
     quantiles: int = 512  # knots of the "gaussian" map
+    calibration: str = "quantile"  # "cut" (empty fraction only) or "quantile" (also the deposit spectrum per voxel)
+    calib_knots: int = 32
 
 
 class ShowerPreprocessor:
@@ -110,6 +128,9 @@ class ShowerPreprocessor:
         #: calibrated cuts ``t_{bv}`` (n_bins, V) in MeV and the inner ``log E_inc`` bin edges (n_bins − 1,)
         self.cuts = np.zeros((0, geometry.n_voxels))
         self.cut_edges = np.zeros(0)
+        #: calibrated deposit maps (n_bins, V, K): quantiles of log(Ê_v/E_inc) of the model → of the training data
+        self.map_gen, self.map_train = np.zeros((0, geometry.n_voxels, 0)), np.zeros((0, geometry.n_voxels, 0))
+        self._table: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         #: knots of the "gaussian" marginal map: raw coordinate (dim, K) → normal quantile (K,); empty = standardise
         self.knots_x, self.knots_z = np.zeros((self.dim, 0)), np.zeros(0)
         self._layer_of_voxel = np.repeat(np.arange(geometry.n_layers), geometry.layer_sizes)
@@ -136,8 +157,15 @@ class ShowerPreprocessor:
         self.energy_range = (float(np.min(incident)), float(np.max(incident)))
         positive = np.asarray(voxels)[np.asarray(voxels) > 0]
         self.data_threshold = float(positive.min()) if positive.size else 0.0
-        self.cuts, self.cut_edges = np.zeros((0, self.geometry.n_voxels)), np.zeros(0)
+        self.reset_calibration()
         return self
+
+    def reset_calibration(self) -> None:
+        """Forget the calibrated cuts and deposit maps (the single cut ``max(threshold, noise)`` applies)."""
+        v = self.geometry.n_voxels
+        self.cuts, self.cut_edges = np.zeros((0, v)), np.zeros(0)
+        self.map_gen, self.map_train = np.zeros((0, v, 0)), np.zeros((0, v, 0))
+        self._table: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     @property
     def threshold(self) -> float:
@@ -171,8 +199,36 @@ class ShowerPreprocessor:
             # a voxel never empty in training keeps the base cut; a voxel always empty is always cut
             q = np.where(p_empty >= 1.0, np.inf, np.where(p_empty <= 0.0, 0.0, np.nextafter(q, np.inf)))
             cuts[b] = np.maximum(self.threshold, q)
+        self.reset_calibration()
         self.cuts, self.cut_edges = cuts, edges
+        if self.config.calibration == "quantile":
+            self.map_gen, self.map_train = self._deposit_maps(
+                np.asarray(voxels, np.float64), np.asarray(incident, np.float64), bin_train,
+                np.asarray(generated, np.float64), np.asarray(gen_incident, np.float64), bin_gen)
+        elif self.config.calibration != "cut":
+            raise InputError(f"unknown preprocessing calibration '{self.config.calibration}': use quantile or cut")
         return self
+
+    def _deposit_maps(self, ref: np.ndarray, inc_ref: np.ndarray, bin_ref: np.ndarray, gen: np.ndarray,
+                      inc_gen: np.ndarray, bin_gen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per bin and voxel, ``K`` quantiles (levels ``k/(K−1)``) of ``log(E_v/E_inc)`` over the generated deposits
+        above the cut and over the non-empty training deposits; identity knots where either has < 2 values."""
+        n_bins, n_vox = len(self.cuts), self.geometry.n_voxels
+        levels = np.linspace(0.0, 1.0, max(int(self.config.calib_knots), 2))
+        identity = np.broadcast_to(np.linspace(-30.0, 0.0, len(levels)), (n_vox, len(levels)))
+        map_gen, map_train = np.tile(identity, (n_bins, 1, 1)), np.tile(identity, (n_bins, 1, 1))
+        for b in range(n_bins):
+            r = ref[bin_ref == b] / inc_ref[bin_ref == b, None]
+            g = gen[bin_gen == b]
+            kept = (g >= self.cuts[b]) & (g > 0)  # the deposits the cut keeps
+            g = g / inc_gen[bin_gen == b, None]
+            for v in range(n_vox):
+                rv, gv = r[:, v][r[:, v] > 0], g[:, v][kept[:, v]]
+                if len(rv) >= 2 and len(gv) >= 2:
+                    map_train[b, v] = np.quantile(np.log(rv), levels)
+                    map_gen[b, v] = np.quantile(np.log(gv), levels)
+        step = 1e-9 * np.arange(len(levels))  # strictly increasing knots: an invertible, monotone map
+        return np.maximum.accumulate(map_gen + step, axis=2), np.maximum.accumulate(map_train + step, axis=2)
 
     def voxel_cuts(self, incident: np.ndarray) -> np.ndarray | float:
         """Cut per shower and voxel ``(N, V)`` from the calibration, or the scalar ``max(threshold, noise)``."""
@@ -277,13 +333,58 @@ class ShowerPreprocessor:
             norm = frac[:, s].sum(axis=1, keepdims=True)
             voxels[:, s] = frac[:, s] / np.maximum(norm, _TINY) * layers[:, k : k + 1]
         if threshold:
-            voxels[voxels < self.voxel_cuts(np.asarray(incident).reshape(-1))] = 0.0
+            incident = np.asarray(incident, np.float64).reshape(-1)
+            voxels[voxels < self.voxel_cuts(incident)] = 0.0
+            if self.map_gen.size:
+                voxels = self.map_deposits(voxels, incident, layers)
+                voxels[voxels < self.threshold] = 0.0
         return voxels.astype(np.float32)
+
+    def _deposit_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The deposit maps tabulated on a uniform grid of ``_GRID`` points per (bin, voxel) between the model's
+        end knots — ``(lo, (grid − 1)/(hi − lo), table)`` in float32 — so that applying them is two gathers and no
+        search (linear interpolation between grid points of a piecewise-linear map: exact at the knots' scale)."""
+        if self._table is None:
+            gen, train = (m.reshape(-1, m.shape[-1]) for m in (self.map_gen, self.map_train))
+            lo, hi = gen[:, 0], gen[:, -1]
+            grid = lo[:, None] + (hi - lo)[:, None] * np.linspace(0.0, 1.0, _GRID)[None, :]
+            table = np.stack([np.interp(grid[c], gen[c], train[c]) for c in range(len(gen))])
+            self._table = (lo.astype(np.float32), ((_GRID - 1) / (hi - lo)).astype(np.float32),
+                           table.astype(np.float32))
+        return self._table
+
+    def map_deposits(self, voxels: np.ndarray, incident: np.ndarray, layers: np.ndarray) -> np.ndarray:
+        """Calibrated deposit map (module docstring): :meth:`map_marginals`, then every layer rescaled to its
+        energy ``E_l`` from the layer-energy model."""
+        out = self.map_marginals(voxels, incident)
+        for k, s in enumerate(self.geometry.layer_slices):
+            total = out[:, s].sum(axis=1, keepdims=True)
+            out[:, s] *= np.where(total > 0, layers[:, k : k + 1] / np.maximum(total, _TINY), 1.0)
+        return out
+
+    def map_marginals(self, voxels: np.ndarray, incident: np.ndarray) -> np.ndarray:
+        """Per incident-energy bin and voxel, the monotone piecewise-linear map of ``log(Ê_v/E_inc)`` from the
+        model's quantiles onto the training data's (clipped to the training range); empty voxels stay empty."""
+        lo, scale, table = self._deposit_table()
+        grid = table.shape[1]
+        rows, cols = np.nonzero(voxels > 0)
+        cell = np.searchsorted(self.cut_edges, np.log(incident))[rows] * self.geometry.n_voxels + cols
+        x = np.log(voxels[rows, cols] / incident[rows]).astype(np.float32)
+        # beyond the model's end knots the map would leave the training range, where it is clipped: clip x instead
+        u = np.clip((x - lo[cell]) * scale[cell], 0.0, grid - 1.001)
+        j = u.astype(np.int64)
+        frac = u - j
+        at = cell * grid + j
+        y = table.flat[at] * (1 - frac) + table.flat[at + 1] * frac
+        out = np.zeros_like(voxels)
+        out[rows, cols] = np.exp(y) * incident[rows]
+        return out
 
     # -- persistence ---------------------------------------------------------------------------------------------
     def state(self) -> dict[str, np.ndarray]:
         return {"mean": self.mean, "std": self.std, "cuts": self.cuts, "cut_edges": self.cut_edges,
-                "y_lo": self.y_lo, "y_hi": self.y_hi, "knots_x": self.knots_x, "knots_z": self.knots_z}
+                "y_lo": self.y_lo, "y_hi": self.y_hi, "knots_x": self.knots_x, "knots_z": self.knots_z,
+                "map_gen": self.map_gen, "map_train": self.map_train}
 
     def config_dict(self) -> dict:
         return {**asdict(self.config), "c_mean": self.c_mean, "c_std": self.c_std, "energy_range": self.energy_range,
@@ -301,6 +402,10 @@ class ShowerPreprocessor:
         if "cuts" in state and np.size(state["cuts"]):
             prep.cuts = np.asarray(state["cuts"], np.float64).reshape(-1, geometry.n_voxels)
             prep.cut_edges = np.asarray(state["cut_edges"], np.float64).reshape(-1)
+        if "map_gen" in state and np.size(state["map_gen"]):
+            shape = (-1, geometry.n_voxels, np.shape(state["map_gen"])[-1])
+            prep.map_gen = np.asarray(state["map_gen"], np.float64).reshape(shape)
+            prep.map_train = np.asarray(state["map_train"], np.float64).reshape(shape)
         if "knots_z" in state and np.size(state["knots_z"]):
             prep.knots_z = np.asarray(state["knots_z"], np.float64).reshape(-1)
             prep.knots_x = np.asarray(state["knots_x"], np.float64).reshape(prep.dim, -1)
