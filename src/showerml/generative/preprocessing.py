@@ -19,14 +19,7 @@ A shower (``E_inc``, voxels ``E_v`` in MeV, layers ``l = 0 … L−1`` of any ge
    ``α = 10⁻⁶``; here the default is ``α = 10⁻¹⁰``, far below the noise fraction ``noise / E_l`` (~10⁻⁷), so empty
    voxels keep a spread-out logit region below the threshold instead of piling onto ``logit(α)`` beside real
    deposits of up to ``α E_l`` ≈ 20–70 keV (measured on CaloGAN e+: a flow-matching model's voxel AUC 1.00 → 0.94);
-4. every coordinate standardised with the training mean and standard deviation (``marginal = "standard"``), or
-   (``marginal = "gaussian"``) sent through its own monotone map to a standard normal: the piecewise-linear map
-   between ``K`` training quantiles ``Q_v(p_k)``, ``p_k = k / (K − 1)``, and the normal quantiles
-   ``Φ⁻¹(p_k)`` (``p`` clipped to ``[1/(N+1), N/(N+1)]``), extended linearly beyond the end knots. Every coordinate
-   is then N(0, 1) on the training data and the model only has to learn how the coordinates depend on each other
-   (a Gaussian copula start, as in iterative Gaussianisation, Chen & Gopinath 2000). A per-voxel distribution
-   of "empty" plus a skewed deposit spectrum is exactly what an affine flow renders too broad, with a tail
-   leaking towards the empty region (measured on CaloGAN e+, median spread +8.5 % over the occupied voxels).
+4. every coordinate standardised with the training mean and standard deviation.
 
 The inverse undoes 4 → 2, clips fractions to [0, 1] and renormalises each layer to sum one (exact on real showers),
 multiplies by ``E_l`` and applies the threshold.
@@ -68,13 +61,11 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
-from scipy import special
 
 from showerml.errors import InputError
 from showerml.geometry import Geometry
 
-__all__ = ["PreprocessConfig", "ShowerPreprocessor", "gaussian_knots", "logit", "piecewise_linear",
-           "preprocess_config", "sigmoid"]
+__all__ = ["PreprocessConfig", "ShowerPreprocessor", "logit", "preprocess_config", "sigmoid"]
 
 _TINY = 1e-30
 #: grid points per (bin, voxel) of the tabulated deposit map
@@ -104,8 +95,6 @@ class PreprocessConfig:
     alpha: float = 1e-10
     calib_showers: int = 5000
     calib_bins: int = 4
-    marginal: str = "standard"  # "standard" (mean, std) or "gaussian" (per-coordinate quantile map to N(0, 1))
-    quantiles: int = 512  # knots of the "gaussian" map
     calibration: str = "quantile"  # "cut" (empty fraction only) or "quantile" (also the deposit spectrum per voxel)
     calib_knots: int = 32
 
@@ -131,27 +120,17 @@ class ShowerPreprocessor:
         #: calibrated deposit maps (n_bins, V, K): quantiles of log(Ê_v/E_inc) of the model → of the training data
         self.map_gen, self.map_train = np.zeros((0, geometry.n_voxels, 0)), np.zeros((0, geometry.n_voxels, 0))
         self._table: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-        #: knots of the "gaussian" marginal map: raw coordinate (dim, K) → normal quantile (K,); empty = standardise
-        self.knots_x, self.knots_z = np.zeros((self.dim, 0)), np.zeros(0)
         self._layer_of_voxel = np.repeat(np.arange(geometry.n_layers), geometry.layer_sizes)
 
     # -- fitting -------------------------------------------------------------------------------------------------
     def fit(self, incident: np.ndarray, voxels: np.ndarray, seed: int = 0) -> ShowerPreprocessor:
         """Set the standardisation and the training energy range from (dequantised) training showers."""
-        if self.config.marginal not in ("standard", "gaussian"):
-            raise InputError(f"unknown preprocessing marginal '{self.config.marginal}': use standard or gaussian")
         self.mean, self.std = np.zeros(self.dim), np.ones(self.dim)
-        self.knots_x, self.knots_z = np.zeros((self.dim, 0)), np.zeros(0)
         self.c_mean, self.c_std = 0.0, 1.0
         y, c = self.forward(incident, voxels, np.random.default_rng(seed))
-        if self.config.marginal == "gaussian":
-            self.knots_x, self.knots_z = gaussian_knots(y, int(self.config.quantiles))
-            y = self.forward(incident, voxels, np.random.default_rng(seed))[0]
-            self.y_lo, self.y_hi = y.min(axis=0), y.max(axis=0)
-        else:
-            self.mean = y.mean(axis=0)
-            self.std = np.where(y.std(axis=0) > 1e-6, y.std(axis=0), 1.0)
-            self.y_lo, self.y_hi = (y.min(axis=0) - self.mean) / self.std, (y.max(axis=0) - self.mean) / self.std
+        self.mean = y.mean(axis=0)
+        self.std = np.where(y.std(axis=0) > 1e-6, y.std(axis=0), 1.0)
+        self.y_lo, self.y_hi = (y.min(axis=0) - self.mean) / self.std, (y.max(axis=0) - self.mean) / self.std
         logs = np.log(np.asarray(incident, dtype=np.float64))
         self.c_mean, self.c_std = float(logs.mean()), float(logs.std() or 1.0)
         self.energy_range = (float(np.min(incident)), float(np.max(incident)))
@@ -287,18 +266,11 @@ class ShowerPreprocessor:
             u[:, 1:] = logit((layers[:, :-1] / rest[:, :-1].clamp_min(_TINY)).clamp(0.0, 1.0), a)
         frac = e / layers[:, torch.as_tensor(self._layer_of_voxel)].clamp_min(_TINY)
         y = torch.cat([u, logit(frac.clamp(0.0, 1.0), a)], dim=1)
-        if self.knots_z.size:
-            return piecewise_linear(y, torch.as_tensor(self.knots_x, dtype=y.dtype),
-                                    torch.as_tensor(self.knots_z, dtype=y.dtype).expand(self.dim, -1))
         return (y - torch.as_tensor(self.mean)) / torch.as_tensor(self.std)
 
     def raw(self, y: np.ndarray) -> np.ndarray:
         """Inverse of step 4: model coordinates ``y`` → the logit/stick-breaking coordinates of steps 2–3."""
-        y = np.asarray(y, dtype=np.float64)
-        if self.knots_z.size:
-            z = torch.as_tensor(self.knots_z).expand(self.dim, -1).contiguous()
-            return piecewise_linear(torch.as_tensor(y), z, torch.as_tensor(self.knots_x)).numpy()
-        return y * self.std + self.mean
+        return np.asarray(y, dtype=np.float64) * self.std + self.mean
 
     def _check_voxels(self, voxels: np.ndarray) -> None:
         if voxels.ndim != 2 or voxels.shape[1] != self.geometry.n_voxels:
@@ -383,7 +355,7 @@ class ShowerPreprocessor:
     # -- persistence ---------------------------------------------------------------------------------------------
     def state(self) -> dict[str, np.ndarray]:
         return {"mean": self.mean, "std": self.std, "cuts": self.cuts, "cut_edges": self.cut_edges,
-                "y_lo": self.y_lo, "y_hi": self.y_hi, "knots_x": self.knots_x, "knots_z": self.knots_z,
+                "y_lo": self.y_lo, "y_hi": self.y_hi,
                 "map_gen": self.map_gen, "map_train": self.map_train}
 
     def config_dict(self) -> dict:
@@ -406,36 +378,7 @@ class ShowerPreprocessor:
             shape = (-1, geometry.n_voxels, np.shape(state["map_gen"])[-1])
             prep.map_gen = np.asarray(state["map_gen"], np.float64).reshape(shape)
             prep.map_train = np.asarray(state["map_train"], np.float64).reshape(shape)
-        if "knots_z" in state and np.size(state["knots_z"]):
-            prep.knots_z = np.asarray(state["knots_z"], np.float64).reshape(-1)
-            prep.knots_x = np.asarray(state["knots_x"], np.float64).reshape(prep.dim, -1)
         return prep
-
-
-def gaussian_knots(y: np.ndarray, n_knots: int) -> tuple[np.ndarray, np.ndarray]:
-    """Knots of the per-coordinate map to N(0, 1): training quantiles ``(D, K)`` and normal quantiles ``(K,)``.
-
-    ``K = min(n_knots, N)``; the data knots are made strictly increasing (ties, e.g. of a constant coordinate, are
-    spread by a tiny step) so that the map is invertible everywhere."""
-    if n_knots < 3:
-        raise InputError(f"the gaussian marginal map needs at least 3 quantiles, got {n_knots}")
-    n = len(y)
-    p = np.linspace(0.0, 1.0, min(n_knots, n))  # at most one knot per shower keeps the normal knots distinct
-    z = special.ndtri(np.clip(p, 1.0 / (n + 1), n / (n + 1.0)))
-    x = np.quantile(y, p, axis=0).T.copy()  # (D, K)
-    step = 1e-9 * np.maximum(1.0, np.abs(x).max(axis=1, keepdims=True))
-    x = np.maximum.accumulate(x + step * np.arange(len(p)), axis=1)
-    return x, z
-
-
-def piecewise_linear(x: torch.Tensor, knots_in: torch.Tensor, knots_out: torch.Tensor) -> torch.Tensor:
-    """Column-wise monotone piecewise-linear map through the knots ``(D, K)`` (increasing in ``knots_in``),
-    continued linearly with the end segments' slopes beyond the first and last knot: ``x (N, D) → (N, D)``."""
-    xt = x.T.contiguous()
-    idx = torch.searchsorted(knots_in, xt).clamp(1, knots_in.shape[1] - 1)
-    x0, x1 = knots_in.gather(1, idx - 1), knots_in.gather(1, idx)
-    z0, z1 = knots_out.gather(1, idx - 1), knots_out.gather(1, idx)
-    return (z0 + (xt - x0) * (z1 - z0) / (x1 - x0)).T
 
 
 def preprocess_config(cfg: dict) -> PreprocessConfig:
