@@ -146,8 +146,9 @@ class ShowerGenerator(ABC):
 
     @torch.no_grad()
     def calibrate(self, data: ShowerData, seed: int = 0) -> None:
-        """Calibrate the empty-voxel cuts (:meth:`ShowerPreprocessor.calibrate`) on ``calib_showers`` uncut samples
-        at incident energies drawn from ``data`` (the training showers); ``calib_showers = 0`` keeps one cut."""
+        """Calibrate the empty-voxel cuts and deposit maps (:meth:`ShowerPreprocessor.calibrate`) on ``calib_showers``
+        uncut samples at incident energies drawn from ``data`` (the training showers); ``calib_showers = 0`` keeps
+        one cut."""
         n = min(int(self.prep.config.calib_showers), len(data.incident))
         self.prep.reset_calibration()
         if n <= 0:

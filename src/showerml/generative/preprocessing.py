@@ -144,7 +144,7 @@ class ShowerPreprocessor:
         v = self.geometry.n_voxels
         self.cuts, self.cut_edges = np.zeros((0, v)), np.zeros(0)
         self.map_gen, self.map_train = np.zeros((0, v, 0)), np.zeros((0, v, 0))
-        self._table: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._table = None
 
     @property
     def threshold(self) -> float:
@@ -295,7 +295,8 @@ class ShowerPreprocessor:
         return out
 
     def inverse(self, y: np.ndarray, incident: np.ndarray, threshold: bool = True) -> np.ndarray:
-        """``y`` → voxels (N, V) float32 in MeV; ``threshold`` zeroes deposits below the (calibrated) cuts."""
+        """``y`` → voxels (N, V) float32 in MeV; ``threshold`` zeroes deposits below the (calibrated) cuts and
+        applies the calibrated deposit map, if any."""
         raw = self.raw(y)
         layers = self._layer_energies(raw[:, : self.n_layers], incident)
         x = raw[:, self.n_layers :]
