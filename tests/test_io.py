@@ -143,3 +143,18 @@ def test_writer_is_atomic_and_refuses_to_overwrite(tmp_path):
 def test_unwritable_output_folder(tmp_path):
     with pytest.raises(InputError, match="does not exist"):
         EventWriter(tmp_path / "no" / "such" / "dir.h5")
+
+
+def test_a_kill_while_the_writer_opens_leaves_no_temporary_file(tmp_path, monkeypatch):
+    """SIGTERM becomes KeyboardInterrupt; arriving while the temporary HDF5 file is being set up (before the
+    with-block runs), it must still remove the file."""
+    import showerml.io.hdf5 as hdf5
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(hdf5.h5py, "File", killed)
+    with pytest.raises(KeyboardInterrupt):
+        with EventWriter(tmp_path / "out.h5"):
+            pass
+    assert list(tmp_path.iterdir()) == []

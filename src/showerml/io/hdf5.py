@@ -94,11 +94,17 @@ class EventWriter:
 
     def __enter__(self) -> EventWriter:
         fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent or ".")
-        os.close(fd)
-        make_public(self._tmp)
-        self._file = h5py.File(self._tmp, "w")
-        for key, value in self.attrs.items():
-            self._file.attrs[key] = value
+        try:  # a kill (SIGTERM → KeyboardInterrupt) before the with-block starts must not leave the file behind
+            os.close(fd)
+            make_public(self._tmp)
+            self._file = h5py.File(self._tmp, "w")
+            for key, value in self.attrs.items():
+                self._file.attrs[key] = value
+        except BaseException:
+            if self._file is not None:
+                self._file.close()
+            os.unlink(self._tmp)
+            raise
         return self
 
     def append(self, arrays: Mapping[str, np.ndarray]) -> None:
