@@ -198,7 +198,7 @@ def test_axis_fit_cnn_starts_as_the_classical_fit_and_can_move_it() -> None:
     for layer in range(14):  # a Gaussian shower core around a straight axis
         bgo[:, layer] = np.exp(-0.5 * ((geo.BGO_BAR_CENTRES[None, :] - centre[:, layer:layer + 1]) / 15.0) ** 2)
     img, sc, fit = D.direction_inputs({"bgo": bgo})
-    for context in (0, 1):  # with and without the cross-layer convolutions
+    for context in (0, 2):  # without and with the cross-layer convolutions (the default: 2)
         net = AxisFitCNN(4, 5, geo.BGO_LAYER_Z.tolist(), geo.BGO_BAR_CENTRES.tolist(), [1.0, 1.0, 0.01, 0.01],
                          context=context)
         with torch.no_grad():
@@ -316,3 +316,31 @@ def test_mirrored_events_are_the_inputs_and_targets_of_the_mirrored_showers() ->
     assert torch.equal(torch.from_numpy(sc), before)
     flipped = (torch.sign(r_sc[:, 2]) != torch.sign(before[:, 2])).float().mean()
     assert 0.25 < float(flipped) < 0.75
+
+
+def test_mirror_averaged_prediction_is_symmetric_and_keeps_an_equivariant_prediction() -> None:
+    """Averaging over the four reflections leaves a prediction that already mirrors with the event unchanged,
+    removes the part that does not (a constant offset in x and y), and makes any prediction exactly equivariant."""
+    import torch
+
+    from showerml.reco import direction as D
+
+    rng = np.random.default_rng(5)
+    n = 30
+    bgo = rng.gamma(0.5, 100.0, size=(n, 14, 22))
+    img, sc, _ = D.direction_inputs({"bgo": bgo})
+    equivariant = lambda i, s: 2.0 * s[:, :4]  # noqa: E731 - the fit parameters flip sign with the event
+    np.testing.assert_allclose(D.mirror_averaged(equivariant, img, sc), 2.0 * sc[:, :4], rtol=1e-6, atol=1e-7)
+    offset = np.array([1.0, -2.0, 0.5, 0.25])
+    biased = lambda i, s: 2.0 * s[:, :4] + offset  # noqa: E731
+    np.testing.assert_allclose(D.mirror_averaged(biased, img, sc), 2.0 * sc[:, :4], rtol=1e-6, atol=1e-6)
+    # an arbitrary (non-equivariant) function of the image becomes equivariant: predicting the mirrored event gives
+    # the mirrored prediction
+    weights = rng.normal(size=(img[0].size, 4))
+    arbitrary = lambda i, s: i.reshape(len(i), -1) @ weights  # noqa: E731
+    flip = torch.ones(n, dtype=torch.bool)
+    m_img, m_sc, _ = D.mirror(torch.from_numpy(img), torch.from_numpy(sc), torch.zeros(n, 4), flip, ~flip)
+    sym = D.mirror_averaged(arbitrary, img, sc)
+    sym_m = D.mirror_averaged(arbitrary, m_img.numpy(), m_sc.numpy())
+    np.testing.assert_allclose(sym_m, sym * np.array([-1.0, 1.0, -1.0, 1.0]), rtol=1e-5, atol=1e-4)
+    assert not np.allclose(arbitrary(img, sc), sym, atol=1e-3)  # the average did change it

@@ -160,7 +160,7 @@ def predict_direction(model_dir: Path | None, s: RecoSample) -> tuple[np.ndarray
     if model_dir is None:
         return fit[:, :2], fit[:, 2:], len(s) / max(time.perf_counter() - t0, 1e-9)
     model = TorchModel.load(model_dir / "cnn")
-    b, k = D.apply_correction(fit, model.apply(img, sc), np.asarray(model.meta["scale"]))
+    b, k = D.apply_correction(fit, D.mirror_averaged(model.apply, img, sc), np.asarray(model.meta["scale"]))
     return b, k, len(s) / max(time.perf_counter() - t0, 1e-9)
 
 
