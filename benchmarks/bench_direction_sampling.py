@@ -11,7 +11,8 @@ sizes (nested subsets of one sample): a learning curve shows whether more traini
 ``MPLBACKEND=Agg .venv/bin/python benchmarks/bench_direction_sampling.py [--n 20000] [--epochs 15]
 [--samplings default,dense]`` (≈ 35 min at the defaults, measured at low priority beside another benchmark on
 2 cores); the learning curve at the default sampling: ``--samplings default --n 7500,15000,30000,45000``
-(≈ 25 min on one core; 90k training electrons take ≈ 25 min more).
+(≈ 25 min on one core; 90k training electrons take ≈ 25 min more). These times were measured with the earlier
+32-channel net; the default 48-channel net trains ≈ 1.9× longer.
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 
 Simulates (or reuses, in ``runs/reco_bench/data``) the samples below, runs ``showerml reco bench`` on them and prints
 one JSON line per target with the figure, the anchor it is compared to and the ratio. Run:
-``MPLBACKEND=Agg .venv/bin/python benchmarks/bench_reco.py [--out DIR] [--epochs N]`` (≈ 40–60 min on 2 shared
-cores at the default 30k direction electrons — ≈ 90 min with 300k; `--tasks direction` reruns one task; the report
-lands in ``DIR/report.html``).
+``MPLBACKEND=Agg .venv/bin/python benchmarks/bench_reco.py [--out DIR] [--epochs N] [--tasks direction,…]``
+(≈ 75 min on 2 cores: the direction task alone, 300k electrons simulated and 184k trained on for 12 epochs, takes
+30 min; the whole bench took 48 min with 30k direction electrons; the report lands in ``DIR/bench/report.html``).
 """
 
 from __future__ import annotations
