@@ -3,8 +3,8 @@
 Simulates (or reuses, in ``runs/reco_bench/data``) the samples below, runs ``showerml reco bench`` on them and prints
 one JSON line per target with the figure, the anchor it is compared to and the ratio. Run:
 ``MPLBACKEND=Agg .venv/bin/python benchmarks/bench_reco.py [--out DIR] [--epochs N] [--tasks direction,…]``
-(≈ 75 min on 2 cores: the direction task alone, 300k electrons simulated and 184k trained on for 12 epochs, takes
-30 min; the whole bench took 48 min with 30k direction electrons; the report lands in ``DIR/bench/report.html``).
+(2 cores: the direction task alone, 300k electrons simulated and 184k trained on for 12 epochs, took 30 min; the
+whole bench took 48 min with 30k direction electrons; the report lands in ``DIR/bench/report.html``).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ SAMPLES = (
 )
 #: electrons around 1 TeV for the direction net (every file of electrons also feeds e/p, capped there); the count is
 #: ``--direction-events``: the net's PSF68 keeps improving with training size (0.85° at 30k, 0.71° at 150k)
-DIRECTION_SAMPLE = ("e_dir.h5", "e-", "loguniform:300,3000", 21, 4e6)
+DIRECTION_SAMPLE = ("e_dir", "e-", "loguniform:300,3000", 21, 4e6)
 #: protons never trained on, only extra e/p and γ/p test background (deposits mostly 1–10 TeV)
 BACKGROUND = ("p_test.h5", "p", 40000, "loguniform:2000,30000", 17, 4e6)
 
@@ -59,7 +59,8 @@ def main() -> None:
     if unknown:
         ap.error(f"unknown task(s) {unknown}; choose from {list(TASKS)}")
     name, particle, spec, seed, sat = DIRECTION_SAMPLE
-    samples = (*SAMPLES, (name, particle, args.direction_events, spec, seed, sat))
+    # the count is in the file name: a sample simulated for another --direction-events is not silently reused
+    samples = (*SAMPLES, (f"{name}_{args.direction_events}.h5", particle, args.direction_events, spec, seed, sat))
     out = Path(args.out)
     data = out / "data"
     data.mkdir(parents=True, exist_ok=True)

@@ -118,8 +118,8 @@ def mirror_averaged(predict: Callable[[np.ndarray, np.ndarray], np.ndarray], ima
             flip_x, flip_y = torch.full((n,), fx), torch.full((n,), fy)
             img, sc, _ = mirror(torch.as_tensor(image), torch.as_tensor(scalars), zeros, flip_x, flip_y)
             out = np.asarray(predict(img.numpy(), sc.numpy()), dtype=np.float64)
-            sign = np.array([-1.0 if fx else 1.0, -1.0 if fy else 1.0, -1.0 if fx else 1.0, -1.0 if fy else 1.0])
-            total += out * sign
+            sx, sy = (-1.0 if fx else 1.0), (-1.0 if fy else 1.0)
+            total += out * np.array([sx, sy, sx, sy])  # x0, y0, k_x, k_y back in the event's frame
     return total / 4.0
 
 
