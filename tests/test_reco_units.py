@@ -198,9 +198,10 @@ def test_axis_fit_cnn_starts_as_the_classical_fit_and_can_move_it() -> None:
     for layer in range(14):  # a Gaussian shower core around a straight axis
         bgo[:, layer] = np.exp(-0.5 * ((geo.BGO_BAR_CENTRES[None, :] - centre[:, layer:layer + 1]) / 15.0) ** 2)
     img, sc, fit = D.direction_inputs({"bgo": bgo})
-    for context in (0, 2):  # without and with the cross-layer convolutions (the default: 2)
+    configs = ({"context": 0}, {"context": 2}, {"context": 2, "line_channel": True, "iterations": 2})
+    for config in configs:  # with and without cross-layer convolutions, line channel and a second pass
         net = AxisFitCNN(4, 5, geo.BGO_LAYER_Z.tolist(), geo.BGO_BAR_CENTRES.tolist(), [1.0, 1.0, 0.01, 0.01],
-                         context=context)
+                         **config)
         with torch.no_grad():
             out = net(torch.from_numpy(img), torch.from_numpy(sc)).numpy()
             assert np.abs(out).max() < 0.05  # = fit within float32 rounding (0.01 mm, 1e-4 in slope)
@@ -208,6 +209,33 @@ def test_axis_fit_cnn_starts_as_the_classical_fit_and_can_move_it() -> None:
             moved = net(torch.from_numpy(img), torch.from_numpy(sc)).numpy()
         assert np.allclose(moved[:, :2], 27.5 * np.tanh(0.5), atol=0.05)
         assert np.abs(moved[:, 2:]).max() < 0.05
+
+
+def test_axis_fit_cnn_line_channel_is_each_bars_distance_from_the_current_line() -> None:
+    """The line channel of the first pass is (x_j − x̂_fit(z_l)) / pitch in every layer's own projection; the
+    second pass sees the line the first one fitted."""
+    import torch
+
+    from showerml.reco import direction as D
+    from showerml.reco.nets import AxisFitCNN
+
+    bgo = np.random.default_rng(2).gamma(1.0, 1.0, (8, 14, 22))
+    img, sc, fit = D.direction_inputs({"bgo": bgo})
+    net = AxisFitCNN(4, 5, geo.BGO_LAYER_Z.tolist(), geo.BGO_BAR_CENTRES.tolist(), [1.0, 1.0, 0.01, 0.01],
+                     line_channel=True, iterations=2)
+    seen: list[torch.Tensor] = []
+    net.body[0].register_forward_pre_hook(lambda _module, args: seen.append(args[0][:, -1].clone()))
+    with torch.no_grad():
+        net.bar_head.bias[1] = 0.5  # the first pass moves the line by 27.5 tanh(0.5) mm in both projections
+        net(torch.from_numpy(img), torch.from_numpy(sc))
+    proj = np.arange(14) % 2
+    crossing = fit[:, proj] + fit[:, 2 + proj] * geo.BGO_LAYER_Z  # (8, 14)
+    expected = (geo.BGO_BAR_CENTRES[None, None, :] - crossing[..., None]) / 27.5
+    assert len(seen) == 2
+    assert np.allclose(seen[0].numpy(), expected, atol=1e-3)
+    assert np.allclose(seen[1].numpy(), expected - np.tanh(0.5), atol=1e-3)
+    with pytest.raises(ValueError, match="iterations"):
+        AxisFitCNN(4, 5, geo.BGO_LAYER_Z.tolist(), geo.BGO_BAR_CENTRES.tolist(), [1.0] * 4, iterations=0)
 
 
 def test_interaction_classes_map_depths_to_layers() -> None:

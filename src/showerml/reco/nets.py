@@ -80,17 +80,27 @@ class AxisFitCNN(nn.Module):
     ``context`` further 3 × 3 convolutions with dilation 2 along depth mix every layer with its same-projection
     neighbours l ± 2 (receptive field ± 2·context layers), so a layer's position and weight can follow the shower
     core through depth instead of being read from that layer alone.
+
+    With ``line_channel`` every cell also sees (x_j − x̂(z_l)) / pitch, its bar centre's distance from the current
+    line estimate x̂ in that layer: the sub-bar position where the axis crosses the layer, which the S-curve
+    correction depends on, computed from all layers at once. With ``iterations`` > 1 the same network is applied
+    again with the line it just fitted as the current estimate (the first pass starts from the classical fit).
     """
 
     def __init__(self, in_channels: int, n_scalars: int, layer_z: list[float], bar_x: list[float],
-                 scale: list[float], width: int = 32, depth: int = 4, context: int = 0) -> None:
+                 scale: list[float], width: int = 32, depth: int = 4, context: int = 0,
+                 line_channel: bool = False, iterations: int = 1) -> None:
         super().__init__()
+        if iterations < 1:
+            raise ValueError(f"iterations must be ≥ 1, got {iterations}")
+        self.line_channel, self.iterations = line_channel, iterations
         self.register_buffer("z", torch.tensor(layer_z, dtype=torch.float32))
         self.register_buffer("x", torch.tensor(bar_x, dtype=torch.float32))
         self.register_buffer("scale", torch.tensor(scale, dtype=torch.float32))
         self.register_buffer("unit", torch.tensor([300.0, 300.0, 1.0, 1.0]))
         self.pitch = float(bar_x[1] - bar_x[0])
-        layers: list[nn.Module] = [nn.Conv2d(in_channels + n_scalars + 1, width, (1, 3), padding=(0, 1)), nn.SiLU()]
+        n_in = in_channels + n_scalars + 1 + int(line_channel)
+        layers: list[nn.Module] = [nn.Conv2d(n_in, width, (1, 3), padding=(0, 1)), nn.SiLU()]
         for i in range(depth - 1):
             d = 2 ** (i % 3)
             layers += [nn.Conv2d(width, width, (1, 3), padding=(0, d), dilation=(1, d)), nn.SiLU()]
@@ -104,16 +114,27 @@ class AxisFitCNN(nn.Module):
             nn.init.zeros_(head.bias)
 
     def forward(self, image: torch.Tensor, scalars: torch.Tensor) -> torch.Tensor:
-        b, _, n_layers, n_bars = image.shape
         energy = image[:, 0].clamp_min(0.0)  # (B, L, J)
         e_layer = energy.sum(dim=2)
         share = energy / e_layer.clamp_min(1e-12)[..., None]
         fit = scalars[:, :4] * self.unit
+        line = fit
+        for _ in range(self.iterations):
+            line = self._refit(image, scalars, share, e_layer, line.detach())
+        return (line - fit) / self.scale
+
+    def _refit(self, image: torch.Tensor, scalars: torch.Tensor, share: torch.Tensor, e_layer: torch.Tensor,
+               line: torch.Tensor) -> torch.Tensor:
+        """One pass: per-layer positions and weights given the current line estimate, then the weighted fit."""
+        _, _, n_layers, n_bars = image.shape
         proj = torch.arange(n_layers, device=image.device) % 2
-        slope = fit[:, 2:][:, proj]  # (B, L): the fit slope of each layer's projection
-        extra = torch.cat([scalars[:, :, None, None].expand(-1, -1, n_layers, n_bars),
-                           slope[:, None, :, None].expand(-1, 1, -1, n_bars)], dim=1)
-        h = self.body(torch.cat([image, extra], dim=1))
+        slope = line[:, 2:][:, proj]  # (B, L): the current slope of each layer's projection
+        channels = [image, scalars[:, :, None, None].expand(-1, -1, n_layers, n_bars),
+                    slope[:, None, :, None].expand(-1, 1, -1, n_bars)]
+        if self.line_channel:
+            crossing = line[:, :2][:, proj] + slope * self.z  # (B, L): x̂(z_l) or ŷ(z_l)
+            channels.append(((self.x - crossing[..., None]) / self.pitch)[:, None])
+        h = self.body(torch.cat(channels, dim=1))
         a, o = self.bar_head(h).unbind(dim=1)
         att = torch.softmax(torch.log(share + 1e-6) + a, dim=2)
         pos = (att * (self.x + self.pitch * torch.tanh(o))).sum(dim=2)  # (B, L)
@@ -127,8 +148,7 @@ class AxisFitCNN(nn.Module):
             k = (ww * (zz - zm[:, None]) * (cc - cm[:, None])).sum(dim=1) / (
                 (ww * (zz - zm[:, None]) ** 2).sum(dim=1).clamp_min(1e-6))
             out.append((cm - k * zm, k))
-        line = torch.stack([out[0][0], out[1][0], out[0][1], out[1][1]], dim=1)
-        return (line - fit) / self.scale
+        return torch.stack([out[0][0], out[1][0], out[0][1], out[1][1]], dim=1)
 
 
 #: constructors by name, for loading from ``config.json``
