@@ -50,7 +50,7 @@ import torch
 from showerml.detectors.dampe import geometry as geo
 from showerml.detectors.dampe.simulator import DAMPE_EM, DampeSimulator, bin_bgo, spot_bars
 from showerml.detectors.dampe.tracks import X0_BEFORE_BGO
-from showerml.detectors.physics.em import EMConfig, gflash_core_probability
+from showerml.detectors.physics.em import EMConfig, gflash_core_probability, gflash_radial_scales
 from showerml.detectors.physics.materials import BGO
 from showerml.metrics.reco import psf68
 from showerml.reco.features import fit_layer_positions, line_fit
@@ -83,11 +83,9 @@ def _radial_log_density(r: torch.Tensor, tau: torch.Tensor, energy_gev: float, e
     """ln p(u, v) per unit area of a spot at distance r (mm) from the axis and relative depth τ: the simulator's
     mixture (1 − h) [p_C f(r; R_C) + (1 − p_C) f(r; R_T)] + h g(r), f(r; R) = R² / (π (r² + R²)² u_max) truncated
     at r_max = 5 R_M (u_max = r_max² / (r_max² + R²)), g(r) = e^{−r/λ} / (2π λ²) the halo, h its share of spots."""
-    rm, z, ln_e = BGO.moliere_radius, BGO.z, float(np.log(energy_gev))
-    r_core = (0.0251 + 0.00319 * ln_e + (0.1162 - 0.000381 * z) * tau) * rm
-    k1, k2, k3, k4 = 0.659 - 0.00309 * z, 0.645, -2.59, 0.3585 + 0.0412 * ln_e
-    r_tail = k1 * (torch.exp((k3 * (tau - k2)).clamp(max=50)) + torch.exp((k4 * (tau - k2)).clamp(max=50))) * rm
-    p_core = torch.as_tensor(gflash_core_probability(tau.numpy(), np.full(len(tau), energy_gev), z))
+    rm, e_gev = BGO.moliere_radius, np.full(len(tau), energy_gev)
+    r_core, r_tail = (torch.as_tensor(r * rm) for r in gflash_radial_scales(tau.numpy(), e_gev, BGO.z))
+    p_core = torch.as_tensor(gflash_core_probability(tau.numpy(), e_gev, BGO.z))
     r_max = em.max_radius_rm * rm
 
     def profile(scale: torch.Tensor) -> torch.Tensor:

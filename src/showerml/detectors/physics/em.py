@@ -28,7 +28,8 @@ from showerml.detectors.physics.ionisation import mip_track_spots
 from showerml.detectors.physics.materials import Material
 from showerml.detectors.physics.spots import Spots
 
-__all__ = ["EMConfig", "gflash_longitudinal", "gflash_radial", "em_shower_spots", "CONVERSION_DEPTH_X0"]
+__all__ = ["EMConfig", "gflash_longitudinal", "gflash_radial", "gflash_radial_scales", "gflash_core_probability",
+           "em_shower_spots", "CONVERSION_DEPTH_X0"]
 
 #: mean photon conversion depth in X0 (pair-production mean free path, 9/7 X0)
 CONVERSION_DEPTH_X0 = 9.0 / 7.0
@@ -72,6 +73,16 @@ def gflash_longitudinal(
     return np.maximum(alpha, 1.05), t_max
 
 
+def gflash_radial_scales(tau: np.ndarray, energy_gev: np.ndarray | float, z: float) -> tuple[np.ndarray, np.ndarray]:
+    """(R_C, R_T) in Molière units at relative depth ``tau`` = t/T: the core and tail scales of the GFlash
+    two-component radial profile (Grindhammer & Peters, hep-ex/0001020)."""
+    ln_e = np.log(np.maximum(energy_gev, 1e-3))
+    r_core = 0.0251 + 0.00319 * ln_e + (0.1162 - 0.000381 * z) * tau
+    k1, k2, k3, k4 = 0.659 - 0.00309 * z, 0.645, -2.59, 0.3585 + 0.0412 * ln_e
+    r_tail = k1 * (np.exp(np.clip(k3 * (tau - k2), None, 50)) + np.exp(np.clip(k4 * (tau - k2), None, 50)))
+    return r_core, r_tail
+
+
 def gflash_radial(
     tau: np.ndarray, energy_gev: np.ndarray, z: float, u: np.ndarray, core: np.ndarray, r_max: float = np.inf
 ) -> np.ndarray:
@@ -79,10 +90,7 @@ def gflash_radial(
 
     ``u`` ~ U(0, 1) is mapped through the inverse CDF r²/(r² + R²) truncated at ``r_max``.
     """
-    ln_e = np.log(np.maximum(energy_gev, 1e-3))
-    r_core = 0.0251 + 0.00319 * ln_e + (0.1162 - 0.000381 * z) * tau
-    k1, k2, k3, k4 = 0.659 - 0.00309 * z, 0.645, -2.59, 0.3585 + 0.0412 * ln_e
-    r_tail = k1 * (np.exp(np.clip(k3 * (tau - k2), None, 50)) + np.exp(np.clip(k4 * (tau - k2), None, 50)))
+    r_core, r_tail = gflash_radial_scales(tau, energy_gev, z)
     scale = np.where(core, r_core, r_tail)
     u_max = r_max**2 / (r_max**2 + scale**2) if np.isfinite(r_max) else 1.0 - 1e-9
     u = u * u_max
