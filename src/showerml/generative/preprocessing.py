@@ -49,7 +49,8 @@ the training deposits by matching quantiles of ``r = log(E_v / E_inc)``:
 piecewise linear through ``calib_knots`` quantiles of both (levels ``k/(K−1)``), clipped to the training range;
 then each layer is rescaled to its modelled energy ``E_l``. The map is monotone per voxel, so it keeps the ranks —
 the correlations between voxels the model learned — and corrects only each voxel's marginal spectrum. Measured on
-CaloGAN e+ (150k training, 20k held-out showers): voxel AUC teacher 0.691 → 0.612, student 0.722 → 0.627.
+CaloGAN e+ (150k training, 20k held-out showers): voxel AUC teacher 0.691 → 0.612 and 0.624 (two runs), student
+0.722 → 0.627 and 0.630.
 
 ``y[:, :L]`` are the layer-energy coordinates (CaloFlow flow I), ``y[:, L:]`` the normalised voxels (flow II),
 which are conditioned on ``c`` and ``y[:, :L]``.
