@@ -4,7 +4,8 @@ The network (arXiv:2206.04532 regresses the axis from the BGO image) predicts th
 (x0, y0 at z = 0 and slopes k_x, k_y) as a correction to the classical fit: output = fit + s ⊙ f(image, fit), with
 the scales s the robust (MAD) spreads of truth − fit on the training set, and a Huber loss on the standardised
 residuals. The net is :class:`~showerml.reco.nets.AxisFitCNN`: convolutions along the bars and across same-projection
-neighbour layers learn each layer's position and weight, a differentiable least-squares line gives the parameters.
+neighbour layers learn each layer's position and weight, a differentiable least-squares line gives the parameters;
+a second pass repeats this from the line just fitted, every bar seeing its distance from it in its layer.
 Why it can beat the centroid fit: with 27.5 mm bars the energy-weighted centroid of a narrow shower core is pulled
 towards the hit bar's centre by up to ±5 mm (the "S-curve", a deterministic function of where the axis crosses the
 bar) while the shower-to-shower scatter at 1 TeV is ≈ 1–1.5 mm (measured on showerml's 1 TeV electrons). The image
