@@ -5,7 +5,8 @@ The network (arXiv:2206.04532 regresses the axis from the BGO image) predicts th
 the scales s the robust (MAD) spreads of truth − fit on the training set, and a Huber loss on the standardised
 residuals. The net is :class:`~showerml.reco.nets.AxisFitCNN`: convolutions along the bars and across same-projection
 neighbour layers learn each layer's position and weight, a differentiable least-squares line gives the parameters;
-a second pass repeats this from the line just fitted, every bar seeing its distance from it in its layer.
+on small training samples a second pass repeats this from the line just fitted, every bar seeing its distance
+from it in its layer.
 Why it can beat the centroid fit: with 27.5 mm bars the energy-weighted centroid of a narrow shower core is pulled
 towards the hit bar's centre by up to ±5 mm (the "S-curve", a deterministic function of where the axis crosses the
 bar) while the shower-to-shower scatter at 1 TeV is ≈ 1–1.5 mm (measured on showerml's 1 TeV electrons). The image
@@ -59,16 +60,24 @@ def direction_targets(arrays: dict[str, np.ndarray], fit: np.ndarray) -> np.ndar
     return truth - fit
 
 
-def direction_net_args(scale: np.ndarray) -> dict[str, object]:
+#: below this many training events the direction net adds the line channel and a second pass
+SMALL_SAMPLE = 100_000
+
+
+def direction_net_args(scale: np.ndarray, n_train: int) -> dict[str, object]:
     """Constructor arguments of :class:`~showerml.reco.nets.AxisFitCNN` for this detector's BGO and the inputs above.
 
-    Two cross-layer convolutions (each layer sees its same-projection neighbours up to l ± 4), 48 channels, the line
-    channel and two passes. PSF68 at 1 TeV, mirror-averaged, 30k training electrons, 12 epochs, the same 3,000 test
-    electrons (classical fit 2.93°): 32 channels 0.79°, + line channel 0.77°, + a second pass 0.73° (a third: 0.72°);
-    48 channels 0.74°, + line channel and second pass 0.68° (1.3× the training time of 48 channels in one pass)."""
+    Two cross-layer convolutions (each layer sees its same-projection neighbours up to l ± 4) and 48 channels; with
+    fewer than :data:`SMALL_SAMPLE` training events also the line channel and a second pass. PSF68 at 1 TeV,
+    mirror-averaged (classical fit 2.93°). At 30k training electrons, 12 epochs, the same 3,000 test electrons:
+    32 channels 0.79°, + line channel 0.77°, + a second pass 0.73° (a third: 0.72°); 48 channels 0.74°, + line
+    channel and second pass 0.68°. At 184k (``bench_reco.py --tasks direction``, 700–1400 GeV deposits): 0.642° in
+    one pass, 0.640° with the line channel and second pass, for 1.8× the training time and 2.4× the inference time:
+    the extra pass helps a net that sees few showers, not one trained on many."""
+    small = n_train < SMALL_SAMPLE
     return {"in_channels": 4, "n_scalars": 5, "layer_z": geo.BGO_LAYER_Z.tolist(), "bar_x": BAR_CENTRES.tolist(),
-            "scale": np.asarray(scale, dtype=np.float64).tolist(), "context": 2, "width": 48, "line_channel": True,
-            "iterations": 2}
+            "scale": np.asarray(scale, dtype=np.float64).tolist(), "context": 2, "width": 48, "line_channel": small,
+            "iterations": 2 if small else 1}
 
 
 def apply_correction(fit: np.ndarray, output: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -140,7 +140,7 @@ def train_direction(train: RecoSample, val: RecoSample, out: Path, seed: int, ep
     scale = 1.4826 * np.median(np.abs(target - med), axis=0) + 1e-6
     vi, vs, vf = D.direction_inputs(val.arrays)
     vt = D.direction_targets(val.arrays, vf)
-    model = TorchModel("AxisFitCNN", D.direction_net_args(scale), {"scale": scale.tolist()})
+    model = TorchModel("AxisFitCNN", D.direction_net_args(scale, len(train)), {"scale": scale.tolist()})
     model.fit(D.huber_loss, (img, sc, (target / scale).astype(np.float32)),
               (vi, vs, (vt / scale).astype(np.float32)),
               train_config(epochs, seed, description="direction cnn", progress=progress, lr_schedule="cosine"),
