@@ -52,6 +52,7 @@ from showerml.detectors.dampe.simulator import DAMPE_EM, DampeSimulator, bin_bgo
 from showerml.detectors.dampe.tracks import X0_BEFORE_BGO
 from showerml.detectors.physics.em import EMConfig, gflash_core_probability, gflash_radial_scales
 from showerml.detectors.physics.materials import BGO
+from showerml.detectors.physics.spots import Spots
 from showerml.metrics.reco import psf68
 from showerml.reco.features import fit_layer_positions, line_fit
 
@@ -78,26 +79,34 @@ def _core_means(event: np.ndarray, layer: np.ndarray, coord: np.ndarray, energy:
     return pos
 
 
-def _radial_log_density(r: torch.Tensor, tau: torch.Tensor, energy_gev: float, em: EMConfig,
-                        halo_share: float) -> torch.Tensor:
-    """ln p(u, v) per unit area of a spot at distance r (mm) from the axis and relative depth τ: the simulator's
-    mixture (1 − h) [p_C f(r; R_C) + (1 − p_C) f(r; R_T)] + h g(r), f(r; R) = R² / (π (r² + R²)² u_max) truncated
-    at r_max = 5 R_M (u_max = r_max² / (r_max² + R²)), g(r) = e^{−r/λ} / (2π λ²) the halo, h its share of spots."""
-    rm, e_gev = BGO.moliere_radius, np.full(len(tau), energy_gev)
-    r_core, r_tail = (torch.as_tensor(r * rm) for r in gflash_radial_scales(tau.numpy(), e_gev, BGO.z))
-    p_core = torch.as_tensor(gflash_core_probability(tau.numpy(), e_gev, BGO.z))
-    r_max = em.max_radius_rm * rm
+def _radial_profile(tau: np.ndarray, energy_gev: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(R_C mm, R_T mm, p_C) of the simulator's GFlash radial profile at relative depths ``tau``."""
+    e_gev = np.full(len(tau), energy_gev)
+    r_core, r_tail = gflash_radial_scales(tau, e_gev, BGO.z)
+    p_core = gflash_core_probability(tau, e_gev, BGO.z)
+    return (torch.as_tensor(r_core * BGO.moliere_radius), torch.as_tensor(r_tail * BGO.moliere_radius),
+            torch.as_tensor(p_core))
 
-    def profile(scale: torch.Tensor) -> torch.Tensor:
+
+def _radial_log_density(r: torch.Tensor, profile: tuple[torch.Tensor, torch.Tensor, torch.Tensor], em: EMConfig,
+                        halo_share: float) -> torch.Tensor:
+    """ln p(u, v) per unit area of a spot at distance r (mm) from the axis, given its :func:`_radial_profile`: the
+    simulator's mixture (1 − h) [p_C f(r; R_C) + (1 − p_C) f(r; R_T)] + h g(r), f(r; R) = R² / (π (r² + R²)² u_max)
+    truncated at r_max = 5 R_M (u_max = r_max² / (r_max² + R²)), g(r) = e^{−r/λ} / (2π λ²) the halo, h its share of
+    spots."""
+    r_core, r_tail, p_core = profile
+    r_max = em.max_radius_rm * BGO.moliere_radius
+
+    def component(scale: torch.Tensor) -> torch.Tensor:
         u_max = r_max**2 / (r_max**2 + scale**2)
         return torch.where(r < r_max, scale**2 / (np.pi * (r**2 + scale**2) ** 2 * u_max), 0.0)
 
     lam = em.halo_scale_mm
-    core = p_core * profile(r_core) + (1.0 - p_core) * profile(r_tail)
+    core = p_core * component(r_core) + (1.0 - p_core) * component(r_tail)
     return torch.log((1.0 - halo_share) * core + halo_share * torch.exp(-r / lam) / (2 * np.pi * lam**2) + 1e-30)
 
 
-def _ml_tilts(spots, tracks: geo.Tracks, inside: np.ndarray, energy_gev: float, em: EMConfig,
+def _ml_tilts(spots: Spots, tracks: geo.Tracks, inside: np.ndarray, energy_gev: float, em: EMConfig,
               n: int) -> np.ndarray:
     """(n, 2) fitted tilts (du/ds, dv/ds) of the axis in each shower's own frame (the truth is 0): the line
     (a + b s) maximising Σ_spots ln p(|(u, v) − a − b s|, τ) over the spots inside the BGO, from the least-squares
@@ -109,7 +118,7 @@ def _ml_tilts(spots, tracks: geo.Tracks, inside: np.ndarray, energy_gev: float, 
     s = spots.s[keep]
     depth = (s - s0[ev]) / BGO.x0
     t_hat = 0.85 * np.bincount(ev, weights=depth, minlength=n) / np.maximum(np.bincount(ev, minlength=n), 1)
-    tau = torch.as_tensor(np.clip(depth / np.maximum(t_hat[ev], 1e-6), 0.0, 20.0))
+    profile = _radial_profile(np.clip(depth / np.maximum(t_hat[ev], 1e-6), 0.0, 20.0), energy_gev)
     s_t, u_t, v_t = (torch.as_tensor(a) for a in (s, spots.u[keep], spots.v[keep]))
     ev_t = torch.as_tensor(ev)
     # least-squares start per event: u = a + b s
@@ -129,7 +138,7 @@ def _ml_tilts(spots, tracks: geo.Tracks, inside: np.ndarray, energy_gev: float, 
         opt.zero_grad()
         p = params[ev_t]
         r = torch.sqrt((u_t - p[:, 0] - p[:, 2] * s_t) ** 2 + (v_t - p[:, 1] - p[:, 3] * s_t) ** 2 + 1e-6)
-        loss = -_radial_log_density(r, tau, energy_gev, em, halo_share).sum()
+        loss = -_radial_log_density(r, profile, em, halo_share).sum()
         loss.backward()
         return loss
 
