@@ -3,8 +3,8 @@
 Simulates (or reuses, in ``runs/reco_bench/data``) the samples below, runs ``showerml reco bench`` on them and prints
 one JSON line per target with the figure, the anchor it is compared to and the ratio. Run:
 ``MPLBACKEND=Agg .venv/bin/python benchmarks/bench_reco.py [--out DIR] [--epochs N] [--tasks direction,…]``
-(2 cores: the direction task alone, 300k electrons simulated and 184k trained on for 12 epochs, took 30 min; the
-whole bench took 48 min with 30k direction electrons; the report lands in ``DIR/bench/report.html``).
+(2 cores, the samples already simulated in ``DIR/data``: 28 min in all, of which 24 min for the direction task —
+300k electrons, 184k trained on for 12 epochs; the report lands in ``DIR/bench/report.html``).
 """
 
 from __future__ import annotations
