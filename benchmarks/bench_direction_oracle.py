@@ -99,7 +99,7 @@ from scipy.special import k1 as bessel_k1
 from showerml.detectors.dampe import geometry as geo
 from showerml.detectors.dampe.simulator import DAMPE_EM, DampeSimulator, bin_bgo, spot_bars
 from showerml.detectors.dampe.tracks import X0_BEFORE_BGO
-from showerml.detectors.physics.em import EMConfig, gflash_core_probability, gflash_radial_scales
+from showerml.detectors.physics.em import EMConfig, gflash_core_probability, gflash_mean_alpha, gflash_radial_scales
 from showerml.detectors.physics.materials import BGO
 from showerml.detectors.physics.spots import Spots
 from showerml.errors import ShowermlError
@@ -133,9 +133,10 @@ def _core_means(event: np.ndarray, layer: np.ndarray, coord: np.ndarray, energy:
     return pos
 
 
-def _radial_profile(tau: np.ndarray, energy_gev: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(R_C mm, R_T mm, p_C) of the simulator's GFlash radial profile at relative depths ``tau``."""
-    e_gev = np.full(len(tau), energy_gev)
+def _radial_profile(tau: np.ndarray, energy_gev: np.ndarray | float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(R_C mm, R_T mm, p_C) of the simulator's GFlash radial profile at relative depths ``tau`` (energies broadcast
+    against ``tau``)."""
+    e_gev = np.broadcast_to(np.asarray(energy_gev, dtype=np.float64), np.shape(tau))
     r_core, r_tail = gflash_radial_scales(tau, e_gev, BGO.z)
     p_core = gflash_core_probability(tau, e_gev, BGO.z)
     return (torch.as_tensor(r_core * BGO.moliere_radius), torch.as_tensor(r_tail * BGO.moliere_radius),
@@ -297,21 +298,20 @@ def bar_likelihood_fit(bgo: np.ndarray, start: np.ndarray, em: EMConfig, sub_dep
     e_layer = bgo.sum(axis=2)
     e_tot = np.maximum(e_layer.sum(axis=1), 1e-9)
     t_hat = 0.85 * (e_layer * depth.mean(axis=2)).sum(axis=1) / e_tot
-    alpha = 0.81 + (0.458 + 2.26 / BGO.z) * np.log(np.maximum(e_tot / BGO.ec, 8.0))
+    alpha = gflash_mean_alpha(e_tot, BGO)
     log_w = (alpha[:, None, None] - 1.0) * np.log(depth) - ((alpha - 1.0) / t_hat)[:, None, None] * depth
     w = np.exp(log_w - log_w.max(axis=2, keepdims=True))
     w = torch.as_tensor(w / w.sum(axis=2, keepdims=True))[..., None]
     tau = depth / t_hat[:, None, None]
-    e_gev = np.broadcast_to((e_tot / 1000.0)[:, None, None], tau.shape)
     tilt = np.hypot(start[:, 2], start[:, 3])
     cos_phi = np.where(tilt > 0, start[:, 2] / np.maximum(tilt, 1e-12), 1.0)
     sin_phi = np.where(tilt > 0, start[:, 3] / np.maximum(tilt, 1e-12), 0.0)
     stretch_x = np.sqrt((cos_t * cos_phi) ** 2 + sin_phi**2)  # the transverse plane seen along x and along y
     stretch_y = np.sqrt((cos_t * sin_phi) ** 2 + cos_phi**2)
     stretch = np.where(np.arange(n_layers)[None, :] % 2 == 1, stretch_y[:, None], stretch_x[:, None])
-    r_core, r_tail = (torch.as_tensor(r * BGO.moliere_radius * stretch[:, :, None])[..., None]
-                      for r in gflash_radial_scales(tau, e_gev, BGO.z))
-    p_core = torch.as_tensor(gflash_core_probability(tau, e_gev, BGO.z))[..., None]
+    r_core, r_tail, p_core = _radial_profile(tau, (e_tot / 1000.0)[:, None, None])
+    stretch_t = torch.as_tensor(stretch)[:, :, None, None]
+    r_core, r_tail, p_core = r_core[..., None] * stretch_t, r_tail[..., None] * stretch_t, p_core[..., None]
     halo, halo_cdf = em.halo_fraction, _halo_cdf(em.halo_scale_mm)
     lo_t, hi_t = torch.as_tensor(lo), torch.as_tensor(hi)
     measures_y = torch.as_tensor(np.arange(n_layers) % 2 == 1)[None, :, None]

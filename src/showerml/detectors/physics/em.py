@@ -28,8 +28,8 @@ from showerml.detectors.physics.ionisation import mip_track_spots
 from showerml.detectors.physics.materials import Material
 from showerml.detectors.physics.spots import Spots
 
-__all__ = ["EMConfig", "gflash_longitudinal", "gflash_radial", "gflash_radial_scales", "gflash_core_probability",
-           "em_shower_spots", "CONVERSION_DEPTH_X0"]
+__all__ = ["EMConfig", "gflash_mean_alpha", "gflash_longitudinal", "gflash_radial", "gflash_radial_scales",
+           "gflash_core_probability", "em_shower_spots", "CONVERSION_DEPTH_X0"]
 
 #: mean photon conversion depth in X0 (pair-production mean free path, 9/7 X0)
 CONVERSION_DEPTH_X0 = 9.0 / 7.0
@@ -56,13 +56,19 @@ class EMConfig:
     escape_std: float = 0.003
 
 
+def gflash_mean_alpha(energy_mev: np.ndarray, material: Material) -> np.ndarray:
+    """exp⟨ln α⟩ = 0.81 + (0.458 + 2.26/Z) ln y, y = E/E_c: the typical Gamma shape of individual showers."""
+    ln_y = np.log(np.maximum(np.asarray(energy_mev) / material.ec, 8.0))
+    return 0.81 + (0.458 + 2.26 / material.z) * ln_y
+
+
 def gflash_longitudinal(
     energy_mev: np.ndarray, material: Material, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-shower (α, T): Gamma shape and depth of the maximum T (in X0), with correlated fluctuations."""
     ln_y = np.log(np.maximum(energy_mev / material.ec, 8.0))
     mean_ln_t = np.log(ln_y - 0.812)
-    mean_ln_a = np.log(0.81 + (0.458 + 2.26 / material.z) * ln_y)
+    mean_ln_a = np.log(gflash_mean_alpha(energy_mev, material))
     sig_t = 1.0 / (-1.4 + 1.26 * ln_y)
     sig_a = 1.0 / (-0.58 + 0.86 * ln_y)
     rho = np.clip(0.705 - 0.023 * ln_y, -1.0, 1.0)
