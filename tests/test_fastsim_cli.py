@@ -108,7 +108,7 @@ def test_bad_inputs_exit_2_without_output(files, tmp_path):
     assert "NaN" in msg and not (tmp_path / "m").exists()
     msg = one_line_error(showerml("fastsim", "train", "--data", files["calogan"], "--model", "flowy", "--out",
                                   tmp_path / "m"))
-    assert "unknown --model" in msg
+    assert "unknown model 'flowy'" in msg and "cfm" in msg
     cfg = tmp_path / "bad.yaml"
     cfg.write_text("train: {epochz: 3}\n")
     msg = one_line_error(showerml("fastsim", "train", "--data", files["calogan"], "--model", "cfm", "--config", cfg,

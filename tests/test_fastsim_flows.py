@@ -89,7 +89,7 @@ def test_distilled_student_reproduces_the_teacher():
     student.net.flow1.load_state_dict(teacher.net.flow1.state_dict())
     before, spread = gap(student)
     student.fit(data, TrainConfig(epochs=40, lr=3e-3, batch_size=128, patience=40, progress=False, seed=0),
-                teacher=teacher)
+                parent=teacher)
     after, _ = gap(student)
     print(f"teacher-student gap {before:.3f} -> {after:.3f} (spread {spread:.3f})")
     assert after < 0.1 * spread and after < 0.25 * before, (before, after, spread)
@@ -113,6 +113,6 @@ def test_random_orders_are_saved_and_the_student_takes_the_trained_teachers(tmp_
                                   again.sample(data.incident[:20], seed=1).voxels)
     torch.manual_seed(123)  # a different global RNG state than the teacher's build must not change the orders
     student = CaloFlowStudent(TINY, **hp)
-    student.fit(data, TrainConfig(epochs=1, batch_size=64, progress=False, seed=7), teacher=teacher)
+    student.fit(data, TrainConfig(epochs=1, batch_size=64, progress=False, seed=7), parent=teacher)
     s_orders = [t.transform.order for t in student.net.flow2.transform.transforms]
     assert all(torch.equal(a, b) for a, b in zip(orders, s_orders, strict=True))

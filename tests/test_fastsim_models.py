@@ -34,7 +34,7 @@ def trained(kind: str, geometry: str):
     data = simulated(geometry, SIZES[geometry])
     model = build_model(kind, data.geometry, SMALL[kind])
     if kind == "student":
-        model.fit(data, _cfg(), teacher=trained("caloflow", geometry))
+        model.fit(data, _cfg(), parent=trained("caloflow", geometry))
     else:
         model.fit(data, _cfg())
     return model

@@ -8,8 +8,8 @@ import typer
 
 __all__ = ["fastsim_app", "register"]
 
-fastsim_app = typer.Typer(help="Fast shower simulation with generative surrogates (CaloFlow, student, CFM, DDPM, "
-                          "VAE, GAN).", no_args_is_help=True)
+fastsim_app = typer.Typer(help="Fast shower simulation with generative surrogates (CaloFlow teacher and student, flow "
+                          "matching, DDPM, VAE, GAN).", no_args_is_help=True)
 
 QUIET = typer.Option(False, "--quiet", "-q", help="No progress bars.")
 SEED = typer.Option(0, "--seed", help="Random seed (preprocessing noise, initialisation, batches, sampling).")
@@ -19,8 +19,10 @@ BINNING = typer.Option(None, "--binning", help="CaloChallenge binning XML for fi
 @fastsim_app.command("train")
 def train(
     data: Path = typer.Option(..., "--data", "-d", help="Training showers (CaloGAN or CaloChallenge file)."),
-    model: str = typer.Option(..., "--model", "-m", help="caloflow, student, cfm, ddpm, vae or gan."),
-    teacher: Path = typer.Option(None, "--teacher", help="Trained caloflow model folder (for --model student)."),
+    model: str = typer.Option(..., "--model", "-m", help="A registered model kind: caloflow, student, cfm, ddpm, vae, "
+                              "gan (see 'showerml fastsim models')."),
+    teacher: Path = typer.Option(None, "--teacher", help="The trained model a model is built from (the student's "
+                                 "caloflow teacher)."),
     config: Path = typer.Option(None, "--config", help="YAML with model:, train:, preprocessing:, max_events:."),
     out: Path = typer.Option(..., "--out", "-o", help="Model folder (config.json, weights.safetensors, checkpoints)."),
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted training in --out."),
@@ -61,7 +63,8 @@ def bench(
     out: Path = typer.Option(..., "--out", "-o", help="Run folder (models, samples, metrics.json, report.html)."),
     n_train: int = typer.Option(None, "--n-train", help="At most this many training showers (default: all others)."),
     n_reference: int = typer.Option(20_000, "--n-reference", help="Held-out reference showers."),
-    models: str = typer.Option("all", "--models", help="Comma list of caloflow,student,cfm,ddpm,vae,gan or all."),
+    models: str = typer.Option("all", "--models", help="Comma list of benchmark models (e.g. caloflow,student,cfm) "
+                               "or all."),
     epoch_scale: float = typer.Option(1.0, "--epoch-scale", help="Multiply every benchmark model's epochs."),
     resume: bool = typer.Option(False, "--resume", help="Reuse finished models and checkpoints in --out."),
     binning: Path = BINNING,
@@ -75,17 +78,23 @@ def bench(
     from showerml.errors import InputError
     from showerml.metrics.classifier import ClassifierConfig
     from showerml.pipelines.evaluate import EvaluateConfig
-    from showerml.pipelines.fastsim_bench import BenchConfig, comparison_rows, default_models, run_bench
+    from showerml.pipelines.fastsim_bench import (
+        BenchConfig,
+        check_bench_models,
+        comparison_rows,
+        default_models,
+        run_bench,
+    )
 
     chosen = default_models()
     if models != "all":
         names = [m.strip() for m in models.split(",") if m.strip()]
-        bad = set(names) - {m.kind for m in chosen}
+        known = [m.name for m in chosen]
+        bad = set(names) - set(known)
         if bad or not names:
-            raise InputError(f"--models takes a comma list of caloflow,student,cfm,ddpm,vae,gan; got '{models}'")
-        if "student" in names and "caloflow" not in names:
-            raise InputError("--models student needs caloflow in the list too (the student distils it)")
-        chosen = [m for m in chosen if m.kind in names]
+            raise InputError(f"--models takes a comma list of {','.join(known)}; got '{models}'")
+        chosen = [m for m in chosen if m.name in names]
+        check_bench_models(chosen)
     if epoch_scale <= 0:
         raise InputError(f"--epoch-scale must be positive, got {epoch_scale}")
     for m in chosen:
@@ -103,6 +112,19 @@ def bench(
         table.add_row(*(str(v) for v in row.values()))
     console.print(table)
     console.print(f"wrote {out / 'metrics.json'} and {out / 'report.html'}")
+
+
+@fastsim_app.command("models")
+def models_list() -> None:
+    """List the registered generative models and what each is built from."""
+    import re
+
+    from showerml.generative import MODELS
+
+    for kind, cls in MODELS.items():
+        needs = f" (built from a trained {cls.requires} model: --teacher DIR)" if cls.requires else ""
+        first = re.sub(r":\w+:`~?([^`]+)`", r"\1", (cls.__doc__ or "").strip().split("\n")[0])
+        typer.echo(f"{kind:10s} {first}{needs}")
 
 
 def register(app: typer.Typer) -> None:

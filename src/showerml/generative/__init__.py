@@ -9,7 +9,7 @@ from showerml.generative.diffusion import DDPM, FlowMatching
 from showerml.generative.flows import CaloFlowStudent, CaloFlowTeacher
 from showerml.generative.latent import ConditionalGAN, ConditionalVAE
 from showerml.generative.preprocessing import PreprocessConfig, ShowerPreprocessor
-from showerml.generative.registry import MODELS, build_model, load_model
+from showerml.generative.registry import MODELS, build_model, load_model, model_class
 
 __all__ = [
     "DDPM",
@@ -24,4 +24,5 @@ __all__ = [
     "ShowerPreprocessor",
     "build_model",
     "load_model",
+    "model_class",
 ]

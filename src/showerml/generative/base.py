@@ -51,6 +51,13 @@ class ShowerGenerator(ABC):
     kind: ClassVar[str]
     has_log_prob: ClassVar[bool] = False
     default_train: ClassVar[dict[str, Any]] = {}
+    #: the kind of trained model this one is built from (a distilled student names its teacher), or None
+    requires: ClassVar[str | None] = None
+
+    @classmethod
+    def inherited_hparams(cls, parent: ShowerGenerator) -> dict[str, Any]:
+        """Hyper-parameters taken from the ``requires`` model (a student mirrors its teacher); none by default."""
+        return {}
 
     def __init__(self, geometry: Geometry, preprocess: PreprocessConfig | None = None, **hparams: Any) -> None:
         self.geometry = geometry
@@ -131,8 +138,14 @@ class ShowerGenerator(ABC):
         checkpoint_dir: str | os.PathLike[str] | None = None,
         resume: bool = False,
         val_fraction: float = 0.1,
+        parent: ShowerGenerator | None = None,
     ) -> TrainResult:
-        """Train on ``data`` through the shared loop; the model ends with its best validation weights."""
+        """Train on ``data`` through the shared loop; the model ends with its best validation weights.
+
+        ``parent`` is the trained model of kind :attr:`requires` for models built from another one (else ``None``).
+        """
+        if parent is not None:
+            raise InputError(f"model '{self.kind}' is trained from data alone; it takes no parent model")
         cfg = config or TrainConfig(**self.default_train)
         inc, vox = self.prepare(data, cfg.seed)
         tr, va = split_train_val(len(inc), val_fraction, cfg.seed)

@@ -104,6 +104,7 @@ class CaloFlowStudent(CaloFlowTeacher):
     """IAF student of a :class:`CaloFlowTeacher` (CaloFlow II): one network pass per block when sampling."""
 
     kind = "student"
+    requires = "caloflow"
     default_train = {"epochs": 50, "batch_size": 256, "lr": 1e-3, "patience": 5, "grad_clip": 5.0}
 
     @classmethod
@@ -115,17 +116,24 @@ class CaloFlowStudent(CaloFlowTeacher):
         flow2 = iaf_like(teacher.flow2, self.geometry.n_voxels, 1 + self.n_layers, self.hparams["voxel_hidden"])
         return _TwoStage(teacher.flow1, flow2)
 
-    def fit(  # type: ignore[override]
+    @classmethod
+    def inherited_hparams(cls, parent: ShowerGenerator) -> dict[str, Any]:
+        """The teacher's architecture, which the student mirrors."""
+        return {k: parent.hparams[k] for k in CaloFlowTeacher.default_hparams()}
+
+    def fit(
         self,
         data: ShowerData,
         config: TrainConfig | None = None,
         checkpoint_dir: str | os.PathLike[str] | None = None,
         resume: bool = False,
         val_fraction: float = 0.1,
-        teacher: CaloFlowTeacher | None = None,
+        parent: ShowerGenerator | None = None,
     ) -> TrainResult:
-        """Distil ``teacher`` (same architecture) on ``data``; the student keeps the teacher's flow I."""
-        if not isinstance(teacher, CaloFlowTeacher) or isinstance(teacher, CaloFlowStudent):
+        """Distil ``parent``, a trained caloflow teacher of the same architecture, on ``data``; the student keeps the
+        teacher's flow I."""
+        teacher = parent
+        if not isinstance(teacher, CaloFlowTeacher) or teacher.kind != self.requires:
             raise InputError("the student needs a trained caloflow teacher: pass --teacher DIR")
         self._check_geometry(data)
         g, tg = self.geometry, teacher.geometry

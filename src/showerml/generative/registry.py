@@ -14,14 +14,15 @@ from showerml.generative.latent import ConditionalGAN, ConditionalVAE
 from showerml.generative.preprocessing import PreprocessConfig
 from showerml.geometry import Geometry
 
-__all__ = ["MODELS", "build_model", "load_model"]
+__all__ = ["MODELS", "build_model", "load_model", "model_class"]
 
 MODELS: dict[str, type[ShowerGenerator]] = {
     cls.kind: cls for cls in (CaloFlowTeacher, CaloFlowStudent, FlowMatching, DDPM, ConditionalVAE, ConditionalGAN)
 }
 
 
-def _kind(kind: str) -> type[ShowerGenerator]:
+def model_class(kind: str) -> type[ShowerGenerator]:
+    """The class registered under ``kind``, or a one-line :class:`InputError` listing the known kinds."""
     if kind not in MODELS:
         raise InputError(f"unknown model '{kind}'; choose one of {', '.join(MODELS)}")
     return MODELS[kind]
@@ -30,8 +31,8 @@ def _kind(kind: str) -> type[ShowerGenerator]:
 def build_model(
     kind: str, geometry: Geometry, hparams: dict[str, Any] | None = None, preprocess: PreprocessConfig | None = None
 ) -> ShowerGenerator:
-    """A fresh model of ``kind`` (caloflow, student, cfm, ddpm, vae, gan) for ``geometry``."""
-    return _kind(kind)(geometry, preprocess, **(hparams or {}))
+    """A fresh model of ``kind`` (any key of :data:`MODELS`) for ``geometry``."""
+    return model_class(kind)(geometry, preprocess, **(hparams or {}))
 
 
 def load_model(directory: str | os.PathLike[str]) -> ShowerGenerator:

@@ -44,7 +44,7 @@ __all__ = ["RunFolder", "json_safe", "stale_run_folders"]
 
 
 def json_safe(obj: Any) -> Any:
-    """A JSON-ready copy: NaN/±inf → ``None``, numpy scalars and arrays → Python, tuples → lists, other objects → str."""
+    """A JSON-ready copy: NaN/±inf → ``None``, numpy scalars/arrays → Python, tuples → lists, other objects → str."""
     if isinstance(obj, dict):
         return {str(k): json_safe(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -114,7 +114,7 @@ class RunFolder:
         if t.exists() and not t.is_dir():
             raise InputError(f"{t} is a file; give a folder name for {option}")
         if t.is_dir() and any(t.iterdir()) and not (overwrite or resume):
-            hint = "--overwrite to replace it" + (" or --resume to continue it" if in_place else "")
+            hint = "--resume to continue it" if in_place else "--overwrite to replace it"
             raise InputError(f"{t} already holds files; pass {hint}, or choose another {option}")
         if resume and not t.is_dir():
             raise InputError(f"{t} does not exist, so there is nothing to resume; drop --resume to start a new run")

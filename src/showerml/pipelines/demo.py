@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from showerml import __version__
-from showerml.errors import InputError
+from showerml.io.runfolder import RunFolder
 from showerml.report.html import Report
 
 __all__ = ["run_demo", "DEMO_SECTIONS"]
@@ -200,24 +198,14 @@ DEMO_SECTIONS: list[Section] = [
 
 def run_demo(out: str | os.PathLike[str], seed: int = 0, overwrite: bool = False) -> Path:
     """Run every demo section into ``out``; returns the report path."""
-    target = Path(out)
-    if target.exists() and any(target.iterdir()) and not overwrite:
-        raise InputError(f"{target} exists; pass --overwrite to replace it or choose another --out")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    run = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        (run / "data").mkdir()
-        (run / "evaluation").mkdir()
+    folder = RunFolder(out, overwrite=overwrite)
+    with folder as run:
+        (run.path / "data").mkdir()
+        (run.path / "evaluation").mkdir()
         report = Report("showerml demo", f"showerml {__version__} · seed {seed}")
         metrics: dict[str, Any] = {"showerml_version": __version__, "seed": seed}
         for section in DEMO_SECTIONS:
-            section(run, report, metrics, seed)
-        (run / "metrics.json").write_text(json.dumps(metrics, indent=2, default=float))
-        report.write(run / "report.html")
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(run, target)
-    finally:
-        if run.exists():
-            shutil.rmtree(run)
-    return target / "report.html"
+            section(run.path, report, metrics, seed)
+        run.write_json("metrics.json", metrics)
+        report.write(run.path / "report.html")
+    return folder.target / "report.html"

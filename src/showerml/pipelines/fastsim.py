@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
@@ -22,15 +21,17 @@ import yaml
 
 from showerml import __version__
 from showerml.errors import DataFileError, InputError
-from showerml.generative import PreprocessConfig, ShowerGenerator, build_model, load_model
-from showerml.generative.flows import CaloFlowStudent, CaloFlowTeacher
-from showerml.io.atomic import atomic_write_bytes
+from showerml.generative import PreprocessConfig, ShowerGenerator, build_model, load_model, model_class
 from showerml.io.hdf5 import check_output_path
+from showerml.io.runfolder import RunFolder
 from showerml.io.showers import ShowerData, load_showers, write_showers
 from showerml.nn.training import TrainConfig
 from showerml.spectra import parse_spectrum
 
-__all__ = ["FastsimConfig", "read_config", "sample_to_file", "sample_incident", "train_from_file", "train_model"]
+__all__ = [
+    "FastsimConfig", "load_parent", "read_config", "sample_incident", "sample_to_file", "train_from_file",
+    "train_model",
+]
 
 TRAINING_RECORD = "training.json"
 CHECKPOINTS = "checkpoints"
@@ -76,30 +77,45 @@ def train_model(
     kind: str,
     out: str | os.PathLike[str] | None = None,
     config: FastsimConfig | None = None,
-    teacher: CaloFlowTeacher | None = None,
+    parent: ShowerGenerator | None = None,
     resume: bool = False,
     seed: int = 0,
     progress: bool = True,
 ) -> ShowerGenerator:
-    """Build, train (through the shared loop) and, with ``out``, save a model of ``kind`` on ``data``."""
+    """Build, train (through the shared loop) and, with ``out``, save a model of ``kind`` on ``data``.
+
+    ``parent`` is the trained model a model of this kind is built from (its class's ``requires``, e.g. the student's
+    teacher); its inherited hyper-parameters come first, the config's ``model:`` section may not contradict them.
+    """
     cfg = config or read_config(None)
     check_finite(data, "the training data")
-    model = build_model(kind, data.geometry, cfg["model"] if kind != "student" or teacher is None
-                        else {**_arch(teacher), **cfg["model"]}, PreprocessConfig(**cfg["preprocessing"]))
+    cls = model_class(kind)
+    hparams = {**(cls.inherited_hparams(parent) if parent is not None else {}), **cfg["model"]}
+    model = build_model(kind, data.geometry, hparams, PreprocessConfig(**cfg["preprocessing"]))
     train_cfg = TrainConfig(**{**model.default_train, **cfg["train"], "seed": seed, "progress": progress,
                                "description": f"training {kind}"})
     ckpt = None if out is None else Path(out) / CHECKPOINTS
-    if isinstance(model, CaloFlowStudent):
-        model.fit(data, train_cfg, ckpt, resume, teacher=teacher)
-    else:
-        model.fit(data, train_cfg, ckpt, resume)
+    model.fit(data, train_cfg, ckpt, resume, parent=parent)
     if out is not None:
         model.save(out)
     return model
 
 
-def _arch(teacher: CaloFlowTeacher) -> dict[str, Any]:
-    return {k: teacher.hparams[k] for k in CaloFlowTeacher.default_hparams()}
+def load_parent(kind: str, parent_dir: str | os.PathLike[str] | None) -> ShowerGenerator | None:
+    """The trained model a ``kind`` model is built from (``--teacher DIR``), checked against its ``requires``."""
+    needed = model_class(kind).requires
+    if needed is None:
+        if parent_dir is not None:
+            raise InputError(f"--teacher is only used by models built from another one, not by '{kind}'")
+        return None
+    if parent_dir is None:
+        raise InputError(f"--model {kind} is built from a trained '{needed}' model: pass --teacher DIR")
+    loaded = load_model(parent_dir)
+    if loaded.kind != needed:
+        raise InputError(
+            f"--teacher {parent_dir} is a '{loaded.kind}' model; '{kind}' is built from a '{needed}' model"
+        )
+    return loaded
 
 
 def train_from_file(
@@ -113,41 +129,25 @@ def train_from_file(
     progress: bool = True,
     binning: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
-    """``showerml fastsim train``: read ``data``, train, write the run folder ``out``; return the training record."""
-    out_dir = Path(out)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InputError(f"{out_dir} is a file; give a folder for --out")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not resume:
-        raise InputError(
-            f"{out_dir} exists and is not empty; pass --resume to continue its training or choose another --out"
-        )
+    """``showerml fastsim train``: read ``data``, train, write the run folder ``out``; return the training record.
+
+    The folder is written in place so that a checkpoint survives a kill (``--resume``); a run that fails before its
+    first checkpoint leaves no folder.
+    """
+    folder = RunFolder(out, resume=resume, in_place=True, keep=lambda p: (p / CHECKPOINTS).exists())
     if seed < 0:
         raise InputError(f"--seed must be a non-negative integer, got {seed}")
     cfg = read_config(config)
-    teacher_model = None
-    if kind == "student":
-        if teacher is None:
-            raise InputError("--model student needs --teacher DIR (a trained caloflow model folder)")
-        loaded = load_model(teacher)
-        if not isinstance(loaded, CaloFlowTeacher) or isinstance(loaded, CaloFlowStudent):
-            raise InputError(f"--teacher {teacher} is a '{loaded.kind}' model; the student distils a caloflow model")
-        teacher_model = loaded
-    elif teacher is not None:
-        raise InputError(f"--teacher is only used with --model student, not '{kind}'")
-    if kind not in {"caloflow", "student", "cfm", "ddpm", "vae", "gan"}:
-        raise InputError(f"unknown --model '{kind}'; choose caloflow, student, cfm, ddpm, vae or gan")
+    model_class(kind)
+    parent = load_parent(kind, teacher)
     showers = load_showers(data, cfg["max_events"], binning)
-    created = not out_dir.exists()
-    try:
-        model = train_model(showers, kind, out_dir, cfg, teacher_model, resume, seed, progress)
-    except BaseException:
-        if created and out_dir.exists() and not (out_dir / CHECKPOINTS).exists():
-            shutil.rmtree(out_dir)
-        raise
-    record = {"showerml_version": __version__, "data": str(data), "n_showers": len(showers),
-              "geometry": showers.geometry.name, "model": kind, "teacher": None if teacher is None else str(teacher),
-              "config": dict(cfg), "seed": seed, **model.record}
-    atomic_write_bytes(out_dir / TRAINING_RECORD, json.dumps(record, indent=2, default=str).encode())
+    with folder as run:
+        model = train_model(showers, kind, run.path, cfg, parent, resume, seed, progress)
+        record = {"showerml_version": __version__, "data": str(data), "n_showers": len(showers),
+                  "geometry": showers.geometry.name, "model": kind,
+                  "teacher": None if teacher is None else str(teacher),
+                  "config": dict(cfg), "seed": seed, **model.record}
+        run.write_json(TRAINING_RECORD, record)
     return record
 
 
@@ -158,7 +158,9 @@ def sample_incident(
     if (energy is None) == (energies_from is None):
         raise InputError("give exactly one of --energy SPEC or --energies-from FILE")
     if energy is not None:
-        if n is None or n <= 0:
+        if n is None:
+            raise InputError("--energy needs --n, the number of showers to generate (or use --energies-from FILE)")
+        if n <= 0:
             raise InputError(f"--n must be a positive number of showers, got {n}")
         spectrum = parse_spectrum(energy)
         return spectrum.sample(np.random.default_rng(seed), n), spectrum.spec

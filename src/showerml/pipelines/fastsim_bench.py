@@ -12,7 +12,6 @@ figure at batch 10k; batch 1 and 100 (and 10k again, for the fast models) come f
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable
@@ -24,15 +23,14 @@ import numpy as np
 
 from showerml import __version__
 from showerml.errors import InputError
-from showerml.generative import ShowerGenerator, load_model
-from showerml.generative.flows import CaloFlowTeacher
-from showerml.io.atomic import atomic_write_bytes
+from showerml.generative import ShowerGenerator, load_model, model_class
+from showerml.io.runfolder import RunFolder, json_safe
 from showerml.io.showers import ShowerData, load_showers, write_showers
 from showerml.metrics.timing import time_generator
 from showerml.pipelines.evaluate import EvaluateConfig, evaluate_showers
 from showerml.pipelines.fastsim import FastsimConfig, check_finite, train_model
 
-__all__ = ["BenchConfig", "BenchModel", "default_models", "run_bench"]
+__all__ = ["BenchConfig", "BenchModel", "check_bench_models", "comparison_rows", "default_models", "run_bench"]
 
 
 @dataclass
@@ -88,7 +86,7 @@ def _split(data: ShowerData, cfg: BenchConfig) -> tuple[ShowerData, ShowerData]:
     return data.subset(slice(0, n_train)), data.subset(slice(n - cfg.n_reference, n))
 
 
-def _get_model(entry: BenchModel, train_data: ShowerData, folder: Path, teacher: CaloFlowTeacher | None,
+def _get_model(entry: BenchModel, train_data: ShowerData, folder: Path, parent: ShowerGenerator | None,
                cfg: BenchConfig, resume: bool) -> tuple[ShowerGenerator, float]:
     if resume and (folder / "config.json").is_file():
         model = load_model(folder)
@@ -96,7 +94,7 @@ def _get_model(entry: BenchModel, train_data: ShowerData, folder: Path, teacher:
     run_cfg = FastsimConfig(model=dict(entry.hparams), train=dict(entry.train),
                             preprocessing=dict(entry.preprocessing), max_events=None)
     t0 = time.perf_counter()
-    model = train_model(train_data, entry.kind, folder, run_cfg, teacher, resume, cfg.seed, cfg.progress)
+    model = train_model(train_data, entry.kind, folder, run_cfg, parent, resume, cfg.seed, cfg.progress)
     return model, time.perf_counter() - t0
 
 
@@ -111,24 +109,41 @@ def run_bench(
     """Run the benchmark into ``out``; returns the metrics (also in ``out/metrics.json``)."""
     cfg = config or BenchConfig()
     say = log or (lambda _msg: None)
-    out_dir = Path(out)
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not resume:
-        raise InputError(f"{out_dir} exists and is not empty; pass --resume to continue it or choose another --out")
+    folder = RunFolder(out, resume=resume, in_place=True, keep=lambda p: (p / "models").exists())
+    check_bench_models(cfg.models)
     showers = data if isinstance(data, ShowerData) else load_showers(data, None, binning)
     check_finite(showers, "the data")
     train_data, reference = _split(showers, cfg)
+    with folder as run:
+        return _run_models(run, cfg, train_data, reference, showers, resume, say)
+
+
+def check_bench_models(models: list[BenchModel]) -> None:
+    """Every entry's kind is registered and every model built from another one comes after it."""
+    seen: set[str] = set()
+    for entry in models:
+        needed = model_class(entry.kind).requires
+        if needed is not None and needed not in seen:
+            raise InputError(f"'{entry.name}' is built from a trained '{needed}' model: list {needed} before it")
+        seen.add(entry.kind)
+
+
+def _run_models(run: RunFolder, cfg: BenchConfig, train_data: ShowerData, reference: ShowerData,
+                showers: ShowerData, resume: bool, say: Callable[[str], None]) -> dict[str, Any]:
+    out_dir = run.path
     (out_dir / "samples").mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(cfg.seed)
     timing_energies = rng.uniform(reference.incident.min(), reference.incident.max(), max(
         max(m.timing_batches, default=1) for m in cfg.models))
-    teacher: CaloFlowTeacher | None = None
+    trained: dict[str, ShowerGenerator] = {}
     generated: dict[str, ShowerData] = {}
     rows: dict[str, dict[str, Any]] = {}
     for entry in cfg.models:
         say(f"{entry.name}: training on {len(train_data)} showers")
-        model, seconds = _get_model(entry, train_data, out_dir / "models" / entry.name, teacher, cfg, resume)
-        if isinstance(model, CaloFlowTeacher) and model.kind == "caloflow":
-            teacher = model
+        needed = model_class(entry.kind).requires
+        parent = None if needed is None else trained[needed]
+        model, seconds = _get_model(entry, train_data, out_dir / "models" / entry.name, parent, cfg, resume)
+        trained.setdefault(entry.kind, model)
         n_gen = min(entry.n_generate or len(reference), len(reference))
         say(f"{entry.name}: sampling {n_gen} showers")
         t0 = time.perf_counter()
@@ -162,19 +177,11 @@ def run_bench(
         row["separation_power_mean"] = result.metrics["generated"][name]["separation_power_mean"]
     metrics = result.metrics | {"fastsim": {"showerml_version": __version__, "n_train": len(train_data),
                                             "n_reference": len(reference), "geometry": showers.geometry.name,
-                                            "models": rows, "config": _jsonable(asdict(cfg))}}
-    atomic_write_bytes(out_dir / "comparison.json", json.dumps(rows, indent=2, default=_num).encode())
-    atomic_write_bytes(out_dir / "metrics.json", json.dumps(metrics, indent=2, default=_num).encode())
+                                            "models": rows, "config": json_safe(asdict(cfg))}}
+    run.write_json("comparison.json", rows)
+    run.write_json("metrics.json", metrics)
     _write_report(out_dir, result, rows, showers, len(train_data), len(reference))
     return metrics
-
-
-def _num(v: Any) -> Any:
-    return float(v) if isinstance(v, np.generic) else str(v)
-
-
-def _jsonable(obj: Any) -> Any:
-    return json.loads(json.dumps(obj, default=_num))
 
 
 def comparison_rows(rows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
