@@ -2,14 +2,20 @@
 
 Detector (CaloChallenge description, Krause et al., arXiv:2410.21611; ``../shared/data/README.md``): 90 layers
 alternating 1.4 mm W and 0.3 mm Si (153 mm, ≈ 36 X0), read out as 45 layers of two physical layers each; per layer
-9 radial bins of 4.65 mm and 16 angular bins; voxels flattened as (layer, α, r); a 15.15 keV read-out threshold per
-voxel; electrons log-uniform between 1 GeV and 1 TeV. Only the silicon is active: the showers hold the energy seen
-in silicon, a sampling fraction of the incident energy.
+9 radial bins of 4.65 mm and 16 angular bins; voxels flattened as (layer, α, r); electrons log-uniform between
+1 GeV and 1 TeV. Only the silicon is active.
 
-Model: GFlash showers (:mod:`showerml.detectors.physics.em`) on the effective W/Si medium; the visible fraction per
-spot is the minimum-ionising sampling fraction f_mip = t_Si (dE/dx)_Si / Σ t (dE/dx) times the e/mip ratio of
-high-Z sampling calorimeters (≈ 0.75; Wigmans, "Calorimetry", ch. 3), with shower-by-shower sampling fluctuations
-σ/E = a/√(E/GeV) (a = 17 %, as measured for SiW ECALs, CALICE, NIM A 608 (2009) 372).
+Energy scale, as the challenge's files: its dataset-creation notebook (``Dataset_creation.ipynb``, "Dataset 2",
+CaloChallenge homepage repository) multiplies the Geant4 silicon deposits by ``1/0.033`` ("rescale by
+sampling_fraction"), so the files hold E_tot/E_inc ≈ 1. Its evaluation (``code/evaluate.py``, ``min_energy``) then
+zeroes voxels below ``0.5 keV / 0.033 = 15.15 keV`` *of the scaled voxels* — 0.5 keV in silicon. showerml does the
+same: silicon deposits × :data:`ENERGY_SCALE`, then the :data:`THRESHOLD_MEV` cut on the scaled voxels.
+
+Model: GFlash showers (:mod:`showerml.detectors.physics.em`) on the effective W/Si medium; the silicon sees the
+fraction :data:`SAMPLING_FRACTION` = 0.033 of the deposited energy, the challenge's Geant4 sampling fraction quoted
+above (the minimum-ionising estimate f_mip = t_Si (dE/dx)_Si / Σ t (dE/dx) = :data:`MIP_FRACTION` ≈ 0.036 puts its
+e/mip at ≈ 0.91), with shower-by-shower sampling fluctuations σ/E = a/√(E/GeV) (a = 17 %, as measured for SiW
+ECALs, CALICE, NIM A 608 (2009) 372).
 """
 
 from __future__ import annotations
@@ -26,14 +32,17 @@ from showerml.detectors.physics.spots import Spots
 from showerml.errors import InputError
 from showerml.spectra import Spectrum
 
-__all__ = ["CaloChallenge2Simulator", "W_SI", "SAMPLING_FRACTION", "THRESHOLD_MEV"]
+__all__ = ["CaloChallenge2Simulator", "ENERGY_SCALE", "MIP_FRACTION", "SAMPLING_FRACTION", "THRESHOLD_MEV", "W_SI"]
 
 W_SI = mixture("W/Si 1.4+0.3 mm", [(W, 1.4), (SI, 0.3)])
 #: visible (silicon) fraction of a minimum-ionising particle's loss
 MIP_FRACTION = 0.3 * SI.mip_dedx / (0.3 * SI.mip_dedx + 1.4 * W.mip_dedx)
-E_OVER_MIP = 0.75
-SAMPLING_FRACTION = MIP_FRACTION * E_OVER_MIP
-THRESHOLD_MEV = 15.15e-3
+#: the challenge's sampling fraction of its Geant4 dataset-2 detector (Dataset_creation.ipynb, "Dataset 2")
+SAMPLING_FRACTION = 0.033
+#: factor from silicon deposits to the challenge's file scale (the same notebook: ``sampling_fraction = 1./0.033``)
+ENERGY_SCALE = 1.0 / 0.033
+#: voxel read-out threshold on the scaled voxels, MeV: 0.5 keV in silicon × ENERGY_SCALE (code/evaluate.py)
+THRESHOLD_MEV = 0.5e-3 * ENERGY_SCALE
 N_LAYERS, N_ALPHA, N_R = 45, 16, 9
 R_BIN_MM = 4.65
 DEPTH_MM = N_LAYERS * CALOCHALLENGE_2_LAYER_DEPTH
@@ -64,6 +73,7 @@ class CaloChallenge2Simulator:
     em: EMConfig = field(default_factory=lambda: DS2_EM)
     sampling_fraction: float = SAMPLING_FRACTION
     sampling_term: float = 0.17
+    energy_scale: float = ENERGY_SCALE
     threshold_mev: float = THRESHOLD_MEV
     chunk_size: int = 250
 
@@ -81,15 +91,18 @@ class CaloChallenge2Simulator:
             "geometry": CALOCHALLENGE_2.to_json(),
             "units": "MeV, mm",
             "sampling_fraction": self.sampling_fraction,
+            "energy_scale": self.energy_scale,
+            "energy_scale_note": "silicon deposits x energy_scale (the challenge's 1/0.033); E_tot/E_inc ~ 1",
             "threshold_mev": self.threshold_mev,
+            "threshold_note": "applied to the scaled voxels (0.5 keV in silicon), as the challenge's evaluate.py",
             "material": f"{W_SI.name}: X0 {W_SI.x0:.2f} mm, R_M {W_SI.moliere_radius:.1f} mm",
         }
 
     def visible_showers(self, energy_mev: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """(n, 6480) silicon deposits above threshold for particles entering along the axis."""
+        """(n, 6480) voxels at the challenge's scale (silicon deposits × ``energy_scale``), zero below threshold."""
         n = len(energy_mev)
         spots = em_shower_spots(energy_mev, W_SI, rng, photon=self.particle == "gamma", config=self.em)
-        scale = self.sampling_fraction * np.clip(
+        scale = self.sampling_fraction * self.energy_scale * np.clip(
             rng.normal(1.0, self.sampling_term / np.sqrt(energy_mev / 1000.0)), 0.05, None
         )
         spots.energy = spots.energy * scale[spots.event]
