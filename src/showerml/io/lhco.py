@@ -7,11 +7,16 @@ m_jj, m_j1 (lighter jet), Δm = m_j2 − m_j1, τ21 of j1, τ21 of j2. Layouts r
 - CATHODE ``.npy`` (Hallin et al., arXiv:2109.00546): (N, 6) = the five features with masses in **TeV**, then label.
 - Official LHCO R&D features HDF5 (Kasieczka et al., arXiv:2101.08320; ``events_anomalydetection_v2.features.h5``):
   a pandas DataFrame with ``pxj1 pyj1 pzj1 mj1 tau1j1 tau2j1 tau3j1`` and the same for ``j2`` (GeV; j1/j2 are the
-  two leading jets), plus ``label``. The pandas "fixed" format is read with h5py; the "table" format needs pandas
-  (``pip install 'showerml[lhco]'``). Features: E_j = √(p_j² + m_j²), m_jj² = (E_1 + E_2)² − |p_1 + p_2|²,
-  τ21 = τ2/τ1, jets re-ordered by mass.
+  two leading jets), plus ``label``. Both pandas formats are read with h5py alone, never with pandas/PyTables:
+  "fixed" (``block<i>_items`` / ``block<i>_values`` datasets) and "table" (a compound dataset ``table`` whose
+  ``values_block_<i>`` fields hold the columns named by the pickled list ``values_block_<i>_kind``, decoded as a
+  literal by :mod:`showerml.io.pickled_attrs`, or one field per data column). A file with any attribute that
+  PyTables would unpickle into a code call is refused before anything is read. Features: E_j = √(p_j² + m_j²),
+  m_jj² = (E_1 + E_2)² − |p_1 + p_2|², τ21 = τ2/τ1, jets re-ordered by mass.
 
-Wrong columns or units (masses obviously in the other unit) raise a one-line :class:`DataFileError`.
+Rounding noise: masses m_j1 and Δm down to −:data:`MASS_TOLERANCE` (10⁻⁶ TeV = 1 MeV; the official R&D signal-region
+files hold m_j1 = −2 × 10⁻⁸ TeV) are set to 0; anything more negative is an error. Wrong columns or units (masses
+obviously in the other unit) raise a one-line :class:`DataFileError`.
 """
 
 from __future__ import annotations
@@ -25,12 +30,22 @@ import numpy as np
 
 from showerml.errors import DataFileError
 from showerml.io.hdf5 import open_h5
+from showerml.io.pickled_attrs import PickleRefused, code_attributes, literal, looks_pickled
 
-__all__ = ["FEATURES", "DijetSample", "features_from_jets", "read_dijet", "read_dijet_files"]
+__all__ = [
+    "FEATURES",
+    "MASS_TOLERANCE",
+    "DijetSample",
+    "duplicates",
+    "features_from_jets",
+    "read_dijet",
+    "read_dijet_files",
+]
 
 FEATURES = ("mjj", "mj1", "delta_mj", "tau21j1", "tau21j2")
 JET_COLUMNS = tuple(f"{v}j{j}" for j in (1, 2) for v in ("px", "py", "pz", "m", "tau1", "tau2"))
 TEV = 1000.0
+MASS_TOLERANCE = 1e-3  # GeV (10⁻⁶ TeV): negative masses down to this are rounding noise, set to 0
 
 
 @dataclass
@@ -91,8 +106,16 @@ def _check(path: Path, sample: DijetSample, layout: str, unit: str) -> DijetSamp
             f"median m_jj is {median_mjj:g} GeV after reading masses as {unit}: the masses look like {other}; "
             f"the {layout} layout stores them in {unit}",
         )
+    noise = (f[:, 1:3] < 0) & (f[:, 1:3] >= -MASS_TOLERANCE)
+    if np.any(noise):
+        f[:, 1:3][noise] = 0.0  # rounding noise of the files (see the module docstring)
     if np.any(f[:, 1] < 0) or np.any(f[:, 2] < 0) or np.any(f[:, 1] > f[:, 0]):
-        raise DataFileError(path, f"{layout} columns are not (m_jj, m_j1, Δm = m_j2 − m_j1, …): masses inconsistent")
+        worst = float(np.min(f[:, 1:3]))
+        detail = (f"a mass of {worst / TEV:.3g} TeV, below the rounding tolerance −{MASS_TOLERANCE / TEV:g} TeV"
+                  if worst < 0 else "m_j1 > m_jj")
+        raise DataFileError(
+            path, f"{layout} columns are not (m_jj, m_j1, Δm = m_j2 − m_j1, …): masses inconsistent ({detail})"
+        )
     tau = f[:, 3:5]
     if np.any(tau < 0) or np.median(tau) > 1.5:
         raise DataFileError(path, f"{layout} τ21 columns are outside [0, ~1]: columns are in the wrong order")
@@ -128,8 +151,41 @@ def _pandas_fixed_columns(group: object) -> dict[str, np.ndarray]:
     return columns
 
 
+def _pandas_table_columns(path: Path, group: object) -> dict[str, np.ndarray]:
+    """Columns of a DataFrame written by pandas ``to_hdf(format="table")``, read with h5py (no unpickling)."""
+    table = group.get("table") if hasattr(group, "get") else None  # type: ignore[attr-defined]
+    if table is None or table.dtype.names is None:
+        raise DataFileError(path, "pandas 'table' layout without its compound 'table' dataset")
+    rows = table[:]
+    columns: dict[str, np.ndarray] = {}
+    for field in table.dtype.names:
+        if field == "index":
+            continue
+        values = rows[field]
+        if values.ndim == 1:  # a data column stored under its own name
+            columns[field] = values
+            continue
+        kind = table.attrs.get(f"{field}_kind")
+        try:
+            names = literal(bytes(kind)) if looks_pickled(kind) else None
+        except PickleRefused:
+            names = None
+        if not isinstance(names, list) or len(names) != values.shape[1]:
+            raise DataFileError(path, f"pandas table field '{field}' has no readable list of column names")
+        for j, name in enumerate(names):
+            columns[str(name)] = values[:, j]
+    return columns
+
+
 def _read_lhco_h5(path: Path) -> DijetSample:
     with open_h5(path) as f:
+        hostile = code_attributes(f)
+        if hostile:
+            raise DataFileError(
+                path,
+                f"attribute {hostile[0]} holds a pickled Python call that pandas/PyTables would execute on reading; "
+                "refusing the file (re-export it with plain datasets, or ask its author)",
+            )
         if f.attrs.get("layout") == "showerml-dijet" or "features" in f:
             if "features" not in f or f["features"].ndim != 2 or f["features"].shape[1] != 5:
                 raise DataFileError(path, "showerml dijet files need a 'features' dataset of shape (N, 5)")
@@ -144,9 +200,12 @@ def _read_lhco_h5(path: Path) -> DijetSample:
         group = f[groups[0]]
         kind = group.attrs["pandas_type"]
         kind = kind.decode() if isinstance(kind, bytes) else str(kind)
-        columns = _pandas_fixed_columns(group) if kind == "frame" else None
-    if columns is None:
-        columns = _read_pandas_table(path, groups[0])
+        if kind == "frame":
+            columns = _pandas_fixed_columns(group)
+        elif kind == "frame_table":
+            columns = _pandas_table_columns(path, group)
+        else:
+            raise DataFileError(path, f"pandas layout '{kind}' is not a DataFrame; expected 'frame' or 'frame_table'")
     missing = [c for c in JET_COLUMNS if c not in columns]
     if missing:
         raise DataFileError(
@@ -159,13 +218,14 @@ def _read_lhco_h5(path: Path) -> DijetSample:
     return _check(path, DijetSample(features_from_jets(arrays), label), "LHCO features HDF5", "GeV")
 
 
-def _read_pandas_table(path: Path, key: str) -> dict[str, np.ndarray]:
-    from showerml.optional import require
-
-    pandas = require("pandas", "lhco", "reading LHCO tables in the PyTables 'table' format")
-    require("tables", "lhco", "reading LHCO tables in the PyTables 'table' format")
-    frame = pandas.read_hdf(path, key=key)
-    return {str(c): frame[c].to_numpy() for c in frame.columns}
+def duplicates(reference: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Mask over ``rows`` (N, D): True where the row occurs, bit for bit, in ``reference`` (M, D)."""
+    if len(reference) == 0 or len(rows) == 0:
+        return np.zeros(len(rows), dtype=bool)
+    width = np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))
+    a = np.ascontiguousarray(reference, dtype=rows.dtype).view(width).ravel()
+    b = np.ascontiguousarray(rows).view(width).ravel()
+    return np.isin(b, a)
 
 
 def read_dijet(path: str | os.PathLike[str]) -> DijetSample:
