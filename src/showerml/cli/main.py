@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import importlib
-import signal
 import sys
 
 import typer
 
-from showerml import __version__
+from showerml import __version__, interrupts
 from showerml.errors import ShowermlError
 
 app = typer.Typer(
@@ -25,6 +24,7 @@ COMMAND_MODULES = (
     "showerml.cli.simulate_dijet",
     "showerml.cli.simulate_dampe",
     "showerml.cli.inspect",
+    "showerml.cli.clean",
     "showerml.cli.display",
     "showerml.cli.demo",
     "showerml.cli.anomaly",
@@ -51,11 +51,6 @@ for _module in COMMAND_MODULES:
     importlib.import_module(_module).register(app)
 
 
-def _terminate(signum: int, frame: object) -> None:
-    """SIGTERM (a batch system's kill, ``kill PID``) unwinds like Ctrl-C, so temporary files are removed."""
-    raise KeyboardInterrupt
-
-
 def _usage_error(exc: BaseException) -> bool:
     """Typer's (vendored click) usage errors: an exception with ``format_message`` and ``exit_code``."""
     return hasattr(exc, "format_message") and hasattr(exc, "exit_code")
@@ -63,12 +58,17 @@ def _usage_error(exc: BaseException) -> bool:
 
 def run() -> None:
     """Console-script entry point: every user mistake becomes one ``error:`` line and a non-zero exit."""
-    signal.signal(signal.SIGTERM, _terminate)
+    # SIGINT and SIGTERM (a batch system's kill, ``kill PID``) unwind as KeyboardInterrupt, so temporary files are
+    # removed; the first one is remembered so that it cannot be swallowed (see showerml.interrupts)
+    interrupts.install()
+    note = "interrupted; nothing was written under the output name"
     try:
         code = app(standalone_mode=False)
     except ShowermlError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    except interrupts.Interrupted as exc:
+        code, note = 130, str(exc) or note
     except KeyboardInterrupt:
         code = 130
     except Exception as exc:
@@ -85,7 +85,7 @@ def run() -> None:
         else:
             raise
     if code == 130:
-        typer.echo("error: interrupted; nothing was written under the output name", err=True)
+        typer.echo(f"error: {note}", err=True)
     sys.exit(code if isinstance(code, int) else 0)
 
 

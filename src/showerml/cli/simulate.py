@@ -1,12 +1,24 @@
-"""``showerml simulate <detector>``: physics simulators into HDF5 files."""
+"""``showerml simulate <detector>``: physics simulators into HDF5 files.
+
+Every input is checked before the simulator (and its scientific libraries) is imported, so a typo is reported at
+once: the spectrum and its range of validity for the detector (:mod:`showerml.detectors.limits`), ``--n``,
+``--workers``, ``--seed``, the output path. Then the run is planned (output size, peak memory,
+:mod:`showerml.pipelines.simulate_plan`), the plan printed, and refused above the free disk or ``--max-memory``
+unless ``--yes``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import typer
 
-from showerml.spectra import parse_spectrum
+from showerml.errors import InputError
+from showerml.spectra import Spectrum, parse_spectrum
+
+__all__ = ["simulate_app", "register", "check_inputs", "plan_simulation", "run_simulator"]
 
 simulate_app = typer.Typer(help="Simulate detector events into an HDF5 file.", no_args_is_help=True)
 
@@ -14,18 +26,68 @@ OVERWRITE = typer.Option(False, "--overwrite", help="Replace an existing output 
 WORKERS = typer.Option(1, "--workers", "-w", help="Parallel worker processes (output is identical for any number).")
 SEED = typer.Option(0, "--seed", help="Random seed.")
 QUIET = typer.Option(False, "--quiet", "-q", help="No progress bar.")
+MAX_MEMORY = typer.Option(None, "--max-memory", help="Memory budget, e.g. 4G (default: half the available memory).")
+YES = typer.Option(False, "--yes", "-y", help="Run even above the free disk space or the memory budget.")
+
+
+def check_inputs(energy: str, n: int, workers: int, seed: int, out: Path, overwrite: bool,
+                 energy_range: Any | None, label: str = "this simulator") -> Spectrum:
+    """The cheap checks (no simulator import): spectrum and its range of validity, counts, seed, output path."""
+    from showerml.io.hdf5 import check_output_path
+
+    spectrum = parse_spectrum(energy)
+    if energy_range is not None:
+        energy_range.check(spectrum.emin_gev, spectrum.emax_gev, label)
+    if n <= 0:
+        raise InputError(f"--n must be a positive number of events, got {n}")
+    if workers < 1:
+        raise InputError(f"--workers must be at least 1, got {workers}")
+    if seed < 0:
+        raise InputError(f"--seed must be a non-negative integer, got {seed}")
+    check_output_path(out, overwrite)
+    return spectrum
+
+
+def plan_simulation(sim: Any, spectrum: Spectrum, n: int, workers: int, out: Path, max_memory: str | None,
+                    yes: bool, event_bytes: int | None = None) -> Any:
+    """The :class:`~showerml.pipelines.simulate_plan.RunEstimate` of the run, checked (refused unless ``yes``)."""
+    from showerml.pipelines.simulate_plan import estimate_run, parse_size, probe_event_bytes
+
+    budget = None if max_memory is None else parse_size(max_memory)
+    if event_bytes is None:
+        event_bytes = probe_event_bytes(sim, spectrum.emin_gev)
+    estimate = estimate_run(sim, n, workers, spectrum.emax_gev, event_bytes, out, budget)
+    estimate.check(yes)
+    return estimate
 
 
 def run_simulator(
-    sim: object, n: int, energy: str, seed: int, out: Path, workers: int, overwrite: bool, quiet: bool, what: str
-) -> Path:
-    """Parse the spectrum, run ``sim`` into ``out`` and print one summary line."""
+    make_sim: Callable[[], Any], n: int, energy: str, seed: int, out: Path, workers: int, overwrite: bool,
+    quiet: bool, what: str | Callable[[Any], str], energy_range: Any | None = None, max_memory: str | None = None,
+    yes: bool = False,
+    spectrum: Spectrum | None = None, description: str = "simulating", event_bytes: int | None = None,
+    label: str = "this simulator",
+) -> tuple[Path, Any]:
+    """Check the inputs, build the simulator, plan, run it into ``out`` and print the plan and one summary line."""
+    import time
+
+    spectrum = spectrum or check_inputs(energy, n, workers, seed, out, overwrite, energy_range, label)
+    sim = make_sim()
+    if energy_range is None and getattr(sim, "energy_range", None) is not None:
+        sim.energy_range.check(spectrum.emin_gev, spectrum.emax_gev, label)
+    estimate = plan_simulation(sim, spectrum, n, workers, out, max_memory, yes, event_bytes)
+    if not quiet:
+        typer.echo(estimate.describe())
     from showerml.pipelines.simulate import simulate_to_file
 
-    spectrum = parse_spectrum(energy)
-    path = simulate_to_file(sim, n, spectrum, seed, out, workers, overwrite, progress=not quiet)  # type: ignore[arg-type]
-    typer.echo(f"wrote {n} {what} ({spectrum.spec} GeV, seed {seed}) to {path}")
-    return path
+    t0 = time.perf_counter()
+    path = simulate_to_file(sim, n, spectrum, seed, out, workers, overwrite, progress=not quiet,
+                            description=description)
+    seconds = time.perf_counter() - t0
+    what = what(sim) if callable(what) else what
+    typer.echo(f"wrote {n} {what} ({spectrum.spec} GeV, seed {seed}) to {path} in {seconds:.1f} s "
+               f"({n / max(seconds, 1e-9):.0f} events/s, {workers} worker(s))")
+    return path, sim
 
 
 @simulate_app.command("calogan")
@@ -34,17 +96,26 @@ def calogan(
     particle: str = typer.Option("e+", "--particle", "-p", help="e+, e-, gamma or pi+."),
     n: int = typer.Option(1000, "--n", help="Number of showers."),
     energy: str = typer.Option(
-        "uniform:1,100", "--energy", help="fixed:E | uniform:A,B | loguniform:A,B | powerlaw:G,A,B (GeV)."
+        "uniform:1,100", "--energy", help="fixed:E | uniform:A,B | loguniform:A,B | powerlaw:G,A,B (GeV), "
+        "within 1–100 GeV."
     ),
     seed: int = SEED,
     workers: int = WORKERS,
     overwrite: bool = OVERWRITE,
     quiet: bool = QUIET,
+    max_memory: str = MAX_MEMORY,
+    yes: bool = YES,
 ) -> None:
     """Showers in the CaloGAN Pb/LAr calorimeter (3 layers, 504 cells), written in the CaloGAN layout."""
-    from showerml.detectors.calogan import CaloGANSimulator
+    from showerml.detectors.limits import CALOGAN_RANGE
 
-    run_simulator(CaloGANSimulator(particle), n, energy, seed, out, workers, overwrite, quiet, f"{particle} showers")
+    def make() -> Any:
+        from showerml.detectors.calogan import CaloGANSimulator
+
+        return CaloGANSimulator(particle)
+
+    run_simulator(make, n, energy, seed, out, workers, overwrite, quiet, f"{particle} showers", CALOGAN_RANGE,
+                  max_memory, yes, label="the calogan simulator")
 
 
 @simulate_app.command("calochallenge2")
@@ -52,17 +123,25 @@ def calochallenge2(
     out: Path = typer.Option(..., "--out", "-o", help="Output HDF5 file (CaloChallenge layout, gzip)."),
     particle: str = typer.Option("e-", "--particle", "-p", help="e-, e+ or gamma."),
     n: int = typer.Option(1000, "--n", help="Number of showers."),
-    energy: str = typer.Option("loguniform:1,1000", "--energy", help="Incident energies (GeV), as for calogan."),
+    energy: str = typer.Option("loguniform:1,1000", "--energy", help="Incident energies (GeV), as for calogan, "
+                               "within 1–1000 GeV."),
     seed: int = SEED,
     workers: int = WORKERS,
     overwrite: bool = OVERWRITE,
     quiet: bool = QUIET,
+    max_memory: str = MAX_MEMORY,
+    yes: bool = YES,
 ) -> None:
     """Showers in the CaloChallenge dataset-2 W/Si calorimeter (45 layers × 16 α × 9 r = 6480 voxels)."""
-    from showerml.detectors.calochallenge import CaloChallenge2Simulator
+    from showerml.detectors.limits import CALOCHALLENGE2_RANGE
 
-    sim = CaloChallenge2Simulator(particle)
-    run_simulator(sim, n, energy, seed, out, workers, overwrite, quiet, f"{particle} showers")
+    def make() -> Any:
+        from showerml.detectors.calochallenge import CaloChallenge2Simulator
+
+        return CaloChallenge2Simulator(particle)
+
+    run_simulator(make, n, energy, seed, out, workers, overwrite, quiet, f"{particle} showers", CALOCHALLENGE2_RANGE,
+                  max_memory, yes, label="the calochallenge2 simulator")
 
 
 def register(app: typer.Typer) -> None:

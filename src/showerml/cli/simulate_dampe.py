@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import typer
 
-from showerml.cli.simulate import OVERWRITE, QUIET, SEED, WORKERS, simulate_app
+from showerml.cli.simulate import MAX_MEMORY, OVERWRITE, QUIET, SEED, WORKERS, YES, run_simulator, simulate_app
 
 __all__ = ["dampe", "register"]
+
+
+#: particle names the DAMPE-like simulator showers electromagnetically (see dampe.particles.parse_particle)
+_EM_NAMES = {"e-", "electron", "e+", "positron", "gamma", "photon", "g"}
 
 
 @simulate_app.command("dampe")
@@ -18,7 +21,8 @@ def dampe(
     particle: str = typer.Option("p", "--particle", "-p", help="e-, e+, gamma, p, He, C, O, Fe or Z=N (1..28)."),
     n: int = typer.Option(1000, "--n", help="Number of accepted events."),
     energy: str = typer.Option(
-        "powerlaw:2.7,100,1e5", "--energy", help="fixed:E | uniform:A,B | loguniform:A,B | powerlaw:G,A,B (GeV)."
+        "powerlaw:2.7,100,1e5", "--energy", help="fixed:E | uniform:A,B | loguniform:A,B | powerlaw:G,A,B (GeV); "
+        "e±/γ within 5 GeV–10 TeV, p and nuclei within 40 GeV–316 TeV."
     ),
     saturation: float = typer.Option(4.0e6, "--saturation", help="BGO bar read-out saturation deposit in MeV."),
     incidence: str = typer.Option("isotropic", "--incidence", help="isotropic (with acceptance) or vertical."),
@@ -27,26 +31,29 @@ def dampe(
     workers: int = WORKERS,
     overwrite: bool = OVERWRITE,
     quiet: bool = QUIET,
+    max_memory: str = MAX_MEMORY,
+    yes: bool = YES,
 ) -> None:
     """Cosmic rays through PSD, silicon tracker and BGO calorimeter (isotropic, with the geometry factor)."""
-    from showerml.detectors.dampe.simulator import DampeSimulator
-    from showerml.io.hdf5 import read_attrs
-    from showerml.pipelines.simulate import simulate_to_file
-    from showerml.spectra import parse_spectrum
+    from showerml.detectors.limits import DAMPE_EM_RANGE, DAMPE_NUCLEI_RANGE
 
-    spectrum = parse_spectrum(energy)
-    sim = DampeSimulator(particle, saturation_mev=saturation, incidence=incidence, max_clusters=max_clusters)
-    t0 = time.perf_counter()
-    path = simulate_to_file(sim, n, spectrum, seed, out, workers, overwrite, progress=not quiet,
-                            description=f"dampe {sim.primary.name}")
-    seconds = time.perf_counter() - t0
+    em = particle.strip().lower() in _EM_NAMES
+
+    def make():
+        from showerml.detectors.dampe.simulator import DampeSimulator
+
+        return DampeSimulator(particle, saturation_mev=saturation, incidence=incidence, max_clusters=max_clusters)
+
+    path, sim = run_simulator(make, n, energy, seed, out, workers, overwrite, quiet,
+                              lambda sim: f"{sim.primary.name} events", DAMPE_EM_RANGE if em else DAMPE_NUCLEI_RANGE,
+                              max_memory, yes, description="dampe",
+                              label=f"the dampe simulator for {'e±/γ' if em else 'protons and nuclei'}")
+    from showerml.io.hdf5 import read_attrs
+
     attrs = read_attrs(path)
     acc = attrs.get("acceptance_m2sr", 0.0)
-    acc_note = f", acceptance {acc:.4f} ± {attrs.get('acceptance_err_m2sr', 0.0):.4f} m² sr" if acc else ""
-    typer.echo(
-        f"wrote {n} {sim.primary.name} events ({spectrum.spec} GeV, seed {seed}) to {path} in {seconds:.1f} s "
-        f"({n / seconds:.0f} events/s, {workers} worker(s)){acc_note}"
-    )
+    if acc:
+        typer.echo(f"{sim.primary.name}: acceptance {acc:.4f} ± {attrs.get('acceptance_err_m2sr', 0.0):.4f} m² sr")
 
 
 def register(app: typer.Typer) -> None:

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import typer
 
-from showerml.cli.simulate import OVERWRITE, QUIET, SEED, WORKERS, simulate_app
+from showerml.cli.simulate import (
+    MAX_MEMORY,
+    OVERWRITE,
+    QUIET,
+    SEED,
+    WORKERS,
+    YES,
+    check_inputs,
+    run_simulator,
+    simulate_app,
+)
+from showerml.errors import InputError
 
 __all__ = ["dijet", "register"]
+
+#: bytes per event of the output arrays (features 5, jets 2×4, tau 2×3 float64; label, trials): 168, rounded up
+DIJET_EVENT_BYTES = 192
 
 
 @simulate_app.command("dijet")
@@ -32,34 +45,37 @@ def dijet(
     workers: int = WORKERS,
     overwrite: bool = OVERWRITE,
     quiet: bool = QUIET,
+    max_memory: str = MAX_MEMORY,
+    yes: bool = YES,
 ) -> None:
     """Dijets at √s = 13 TeV from Pythia 8 + FastJet (anti-kT R = 1.0) reduced to m_jj, m_j1, Δm, τ21 j1, τ21 j2."""
-    from showerml.detectors.dijet import DijetConfig, DijetGenerator
-    from showerml.pipelines.simulate import simulate_to_file
     from showerml.spectra import Spectrum
 
-    config = DijetConfig(
-        process=process,
-        sqrt_s=sqrt_s,
-        pthat_min=pthat_min,
-        mhat_min=mhat_min,
-        m_wprime=m_wprime,
-        m_x=m_x,
-        m_y=m_y,
-        min_leading_pt=min_leading_pt,
-        smear_pt=smear_pt,
-        smear_m=smear_m,
-        mpi=not no_mpi,
-    )
-    gen = DijetGenerator(config, chunk_size=chunk_size)
+    if not (sqrt_s > 0 and sqrt_s < float("inf")):
+        raise InputError(f"--sqrt-s must be a positive energy in GeV, got {sqrt_s}")
     beam = Spectrum("fixed", sqrt_s, sqrt_s)  # the runner records it; the generator takes √s from its config
-    t0 = time.perf_counter()
-    path = simulate_to_file(gen, n, beam, seed, out, workers, overwrite, progress=not quiet, description=process)
-    seconds = time.perf_counter() - t0
-    typer.echo(
-        f"wrote {n} {process} dijet events (seed {seed}) to {path} in {seconds:.1f} s "
-        f"({n / seconds:.1f} events/s with {workers} worker(s))"
-    )
+    check_inputs(beam.spec, n, workers, seed, out, overwrite, None)
+
+    def make():
+        from showerml.detectors.dijet import DijetConfig, DijetGenerator
+
+        config = DijetConfig(
+            process=process,
+            sqrt_s=sqrt_s,
+            pthat_min=pthat_min,
+            mhat_min=mhat_min,
+            m_wprime=m_wprime,
+            m_x=m_x,
+            m_y=m_y,
+            min_leading_pt=min_leading_pt,
+            smear_pt=smear_pt,
+            smear_m=smear_m,
+            mpi=not no_mpi,
+        )
+        return DijetGenerator(config, chunk_size=chunk_size)
+
+    run_simulator(make, n, beam.spec, seed, out, workers, overwrite, quiet, f"{process} dijet events", None,
+                  max_memory, yes, spectrum=beam, description=process, event_bytes=DIJET_EVENT_BYTES)
 
 
 def register(app: typer.Typer) -> None:

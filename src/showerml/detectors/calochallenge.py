@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from showerml.detectors.geometries import CALOCHALLENGE_2, CALOCHALLENGE_2_LAYER_DEPTH
+from showerml.detectors.limits import CALOCHALLENGE2_RANGE, em_spots, spot_batches
 from showerml.detectors.physics.em import EMConfig, em_shower_spots
 from showerml.detectors.physics.materials import SI, W, mixture
 from showerml.detectors.physics.spots import Spots
@@ -76,6 +77,8 @@ class CaloChallenge2Simulator:
     energy_scale: float = ENERGY_SCALE
     threshold_mev: float = THRESHOLD_MEV
     chunk_size: int = 250
+    #: incident energies the simulator is valid for (see :mod:`showerml.detectors.limits`)
+    energy_range = CALOCHALLENGE2_RANGE
 
     def __post_init__(self) -> None:
         if self.particle not in PARTICLES:
@@ -113,4 +116,12 @@ class CaloChallenge2Simulator:
     def simulate(self, n: int, spectrum: Spectrum, seed: np.random.SeedSequence) -> dict[str, np.ndarray]:
         rng = np.random.default_rng(seed)
         energy = spectrum.sample(rng, n)
-        return {"incident_energies": energy[:, None], "showers": self.visible_showers(energy, rng).astype(np.float32)}
+        showers = np.concatenate([self.visible_showers(energy[b], rng).astype(np.float32)
+                                  for b in spot_batches(self.spots_per_event(energy))])
+        return {"incident_energies": energy[:, None], "showers": showers}
+
+    def spots_per_event(self, energy_mev: np.ndarray) -> np.ndarray:
+        """Estimated spots per shower (:mod:`showerml.detectors.limits`), for batching and memory estimates."""
+        halo = self.em.halo_spots_per_gev if self.em.halo_fraction > 0 else 0.0
+        return em_spots(np.asarray(energy_mev) / 1000.0, self.em.spots_per_gev, self.em.spots_power,
+                        self.em.min_spots, halo)

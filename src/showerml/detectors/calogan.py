@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from showerml.detectors.geometries import CALOGAN
+from showerml.detectors.limits import CALOGAN_RANGE, em_spots, hadron_spots, spot_batches
 from showerml.detectors.physics.em import EMConfig, em_shower_spots
 from showerml.detectors.physics.hadronic import HadronConfig, first_interaction_depth, hadron_shower_spots
 from showerml.detectors.physics.ionisation import mip_track_spots
@@ -70,6 +71,8 @@ class CaloGANSimulator:
     """Showers of ``particle`` (e+, e-, gamma, pi+) in the CaloGAN geometry, output in the CaloGAN layout."""
 
     particle: str = "e+"
+    #: incident energies the simulator is calibrated for (see :mod:`showerml.detectors.limits`)
+    energy_range = CALOGAN_RANGE
     em: EMConfig = field(default_factory=lambda: CALOGAN_EM)
     hadron: HadronConfig = field(default_factory=lambda: HadronConfig(e0_gev=1.0))
     chunk_size: int = 1000
@@ -100,9 +103,24 @@ class CaloGANSimulator:
         shower.s += s_int[shower.event]
         return Spots.concat([track, shower])
 
+    def spots_per_event(self, energy_mev: np.ndarray) -> np.ndarray:
+        """Estimated spots per shower (:mod:`showerml.detectors.limits`), for batching and memory estimates."""
+        e_gev = np.asarray(energy_mev, dtype=float) / 1000.0
+        if self.particle in ("e+", "e-", "gamma"):
+            halo = self.em.halo_spots_per_gev if self.em.halo_fraction > 0 else 0.0
+            return em_spots(e_gev, self.em.spots_per_gev, self.em.spots_power, self.em.min_spots, halo)
+        h = self.hadron
+        return hadron_spots(e_gev, h.spots_per_gev, h.spots_power, h.em.spots_per_gev, h.em.spots_power,
+                            h.em.min_spots) + DEPTH_MM / 10.0
+
     def cells(self, energy_mev: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """(cells (n, 504), overflow (n, 3)) in MeV for particles of the given incident energies."""
-        return bin_spots(self.deposit(energy_mev, rng), len(energy_mev))
+        """(cells (n, 504), overflow (n, 3)) in MeV for particles of the given incident energies, simulated in
+        batches of bounded spot count (:func:`~showerml.detectors.limits.spot_batches`)."""
+        parts = [bin_spots(self.deposit(energy_mev[b], rng), b.stop - b.start)
+                 for b in spot_batches(self.spots_per_event(energy_mev))]
+        if len(parts) == 1:
+            return parts[0]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
     def simulate(self, n: int, spectrum: Spectrum, seed: np.random.SeedSequence) -> dict[str, np.ndarray]:
         rng = np.random.default_rng(seed)

@@ -1,14 +1,14 @@
 """HDF5 event files: chunked, compressed, self-describing, written atomically.
 
 :class:`EventWriter` appends chunks of events to resizable datasets in a temporary file beside the target and renames
-it onto the target only when every chunk is written; an error or a kill leaves the target untouched. Files carry
+it onto the target only when every chunk is written; an error or a kill leaves the target untouched (the temporary
+file of a killed writer is removed by the next writer of the same target, see :mod:`showerml.io.atomic`). Files carry
 attributes saying what made them (showerml version, detector, particle, spectrum, seed, units).
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
@@ -19,18 +19,20 @@ import numpy as np
 
 from showerml import __version__
 from showerml.errors import DataFileError, InputError
-from showerml.io.atomic import make_public
+from showerml.io.atomic import make_temp, remove_stale_temp_files
 
 __all__ = ["EventWriter", "check_output_path", "read_attrs", "open_h5"]
 
 
 def check_output_path(path: str | os.PathLike[str], overwrite: bool) -> Path:
     """Refuse an existing output without ``overwrite`` and an output whose folder cannot be written."""
+    if str(path).strip() == "":
+        raise InputError("--out is empty; give the name of the file to write")
     out = Path(path)
+    if out.is_dir():
+        raise InputError(f"{out} is a folder; give a file name for --out (e.g. {out / 'events.h5'})")
     if out.exists() and not overwrite:
         raise InputError(f"{out} exists; pass --overwrite to replace it or choose another --out")
-    if out.is_dir():
-        raise InputError(f"{out} is a directory; give a file name for --out")
     parent = out.parent if str(out.parent) else Path(".")
     if not parent.exists():
         raise InputError(f"folder {parent} does not exist; create it or choose another --out")
@@ -93,10 +95,9 @@ class EventWriter:
         self._tmp: str | None = None
 
     def __enter__(self) -> EventWriter:
-        fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent or ".")
+        remove_stale_temp_files(self.path)
+        self._tmp = make_temp(self.path)
         try:  # a kill (SIGTERM → KeyboardInterrupt) before the with-block starts must not leave the file behind
-            os.close(fd)
-            make_public(self._tmp)
             self._file = h5py.File(self._tmp, "w")
             for key, value in self.attrs.items():
                 self._file.attrs[key] = value

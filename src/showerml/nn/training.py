@@ -4,7 +4,8 @@ Mini-batch gradient descent (Adam) on in-memory tensors with: a seeded shuffle, 
 decay per epoch (lr_e = lr · (0.01 + 0.99 · ½(1 + cos(π e / epochs))), Loshchilov & Hutter, ICLR 2017), early
 stopping on the validation loss (the best weights are restored at the end), an atomic checkpoint after every epoch,
 ``resume`` from that checkpoint after a kill (the run continues exactly as if uninterrupted), and a rich progress
-bar.
+bar (one line per epoch when the output is not a terminal). A Ctrl-C or SIGTERM stops it between batches; when a
+checkpoint exists it is kept and the interrupt says how to resume (:class:`~showerml.interrupts.Interrupted`).
 
 A model plugs in through ``loss_fn(model, batch) -> scalar tensor``, where ``batch`` is a tuple of tensors sliced
 from ``train_data``; so a flow's negative log-likelihood, a classifier's cross-entropy or a diffusion loss all share
@@ -16,7 +17,7 @@ from __future__ import annotations
 import copy
 import math
 import os
-import tempfile
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -25,7 +26,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from showerml import interrupts
 from showerml.errors import DataFileError, InputError
+from showerml.io.atomic import make_temp, remove_stale_temp_files
 
 __all__ = ["TrainConfig", "TrainResult", "train"]
 
@@ -77,8 +80,8 @@ def evaluate_loss(model: nn.Module, loss_fn: LossFn, data: Sequence[torch.Tensor
 
 
 def _save_checkpoint(path: Path, payload: dict) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".checkpoint.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    remove_stale_temp_files(path)
+    tmp = make_temp(path)
     try:
         torch.save(payload, tmp)
         os.replace(tmp, path)
@@ -136,7 +139,28 @@ def train(
             result = TrainResult(**state["result"])
             start_epoch, bad_epochs = result.epochs_run, int(state["bad_epochs"])
     t0 = time.perf_counter() - result.seconds
+    try:
+        result = _loop(model, loss_fn, train_data, val_data, cfg, optimizer, auxiliary, generator, result,
+                       best_state, start_epoch, bad_epochs, ckpt, t0)
+    except KeyboardInterrupt:
+        if ckpt is not None and ckpt.exists():
+            done = int(torch.load(ckpt, weights_only=True)["result"]["epochs_run"])
+            raise interrupts.Interrupted(
+                f"interrupted; the checkpoint after epoch {done} is kept in {ckpt.parent}: run the same command "
+                f"with --resume to continue from it"
+            ) from None
+        raise
+    model.eval()
+    return result
+
+
+def _loop(model: nn.Module, loss_fn: LossFn, train_data: Sequence[torch.Tensor], val_data: Sequence[torch.Tensor],
+          cfg: TrainConfig, optimizer: torch.optim.Optimizer, auxiliary: dict[str, torch.optim.Optimizer],
+          generator: torch.Generator, result: TrainResult, best_state: dict, start_epoch: int, bad_epochs: int,
+          ckpt: Path | None, t0: float) -> TrainResult:
+    """The epochs of :func:`train` (the model ends with its best weights)."""
     progress = _progress(cfg)
+    log = cfg.progress and not sys.stdout.isatty()
     with progress:
         task = progress.add_task(cfg.description, total=cfg.epochs, completed=start_epoch, loss=math.nan)
         for epoch in range(start_epoch, cfg.epochs):
@@ -149,6 +173,7 @@ def train(
             model.train()
             total, count = 0.0, 0
             for idx in _batches(len(train_data[0]), cfg.batch_size, generator):
+                interrupts.check()
                 batch = tuple(t[idx] for t in train_data)
                 loss = loss_fn(model, batch)
                 if not torch.isfinite(loss):
@@ -186,10 +211,12 @@ def train(
                     },
                 )
             progress.update(task, advance=1, loss=val)
+            if log:
+                print(f"{cfg.description}: epoch {epoch + 1}/{cfg.epochs}, train loss {total / count:.4g}, "
+                      f"val loss {val:.4g}, {result.seconds:.0f} s", flush=True)
         else:
             result.stopped_early = bad_epochs >= cfg.patience
     model.load_state_dict(best_state)
-    model.eval()
     result.seconds = time.perf_counter() - t0
     return result
 
@@ -203,6 +230,6 @@ def _progress(cfg: TrainConfig):
         MofNCompleteColumn(),
         TextColumn("val loss {task.fields[loss]:.4g}"),
         TimeElapsedColumn(),
-        disable=not cfg.progress,
+        disable=not (cfg.progress and sys.stdout.isatty()),
         transient=True,
     )

@@ -3,25 +3,34 @@
 Events are produced in fixed-size chunks; chunk ``i`` draws from ``SeedSequence(seed).spawn(n_chunks)[i]`` and chunks
 are written in order, so the file is identical for any number of workers. The output path is checked before any
 work and the file appears under its name only when complete.
+
+Memory is bounded by the chunk, not by ``n``: the chunk seeds are made one at a time (the ``i``-th child of
+``SeedSequence(seed)`` is ``SeedSequence(seed, spawn_key=(i,))``), and with several workers at most two chunks per
+worker are in flight (an ordered window of asynchronous tasks, not ``imap``, whose results pile up when writing is
+slower than simulating). Workers ignore SIGINT: the writing process alone handles Ctrl-C and stops the pool.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import signal
 import sys
+import time
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
+from showerml import interrupts
 from showerml.errors import InputError
 from showerml.io.hdf5 import EventWriter, check_output_path
 from showerml.io.showers import ShowerData, arrays_to_showers
 from showerml.spectra import Spectrum
 
-__all__ = ["Simulator", "simulate_showers", "simulate_to_file", "simulate_chunks"]
+__all__ = ["Simulator", "chunk_seeds", "simulate_showers", "simulate_to_file", "simulate_chunks"]
 
 
 class Simulator(Protocol):
@@ -43,6 +52,17 @@ def _chunk_task(args: tuple[Simulator, int, Spectrum, np.random.SeedSequence]) -
     return sim.simulate(n, spectrum, seed)
 
 
+def _ignore_sigint() -> None:
+    """Pool initialiser: Ctrl-C reaches the whole process group; only the writing process acts on it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def chunk_seeds(seed: int, n_chunks: int) -> Iterator[np.random.SeedSequence]:
+    """``SeedSequence(seed).spawn(n_chunks)``, one at a time (the same sequences, without holding them all)."""
+    for i in range(n_chunks):
+        yield np.random.SeedSequence(seed, spawn_key=(i,))
+
+
 def simulate_chunks(
     sim: Simulator, n: int, spectrum: Spectrum, seed: int, workers: int = 1
 ) -> Iterator[dict[str, np.ndarray]]:
@@ -53,18 +73,43 @@ def simulate_chunks(
         raise InputError(f"--workers must be at least 1, got {workers}")
     if seed < 0:
         raise InputError(f"--seed must be a non-negative integer, got {seed}")
-    sizes = [min(sim.chunk_size, n - start) for start in range(0, n, sim.chunk_size)]
-    seeds = np.random.SeedSequence(seed).spawn(len(sizes))
-    tasks = [(sim, size, spectrum, s) for size, s in zip(sizes, seeds, strict=True)]
-    if workers == 1 or len(tasks) == 1:
+    size = sim.chunk_size
+    n_chunks = -(-n // size)
+    tasks = ((sim, min(size, n - i * size), spectrum, s) for i, s in enumerate(chunk_seeds(seed, n_chunks)))
+    if workers == 1 or n_chunks == 1:
         for task in tasks:
             yield _chunk_task(task)
         return
     # forkserver, not fork: a process that already ran torch or BLAS holds thread pools whose locks a forked child
     # inherits mid-use (a deadlock seen with the tests); the fork server is a clean single-threaded parent.
     context = mp.get_context("forkserver" if sys.platform.startswith("linux") else "spawn")
-    with context.Pool(min(workers, len(tasks))) as pool:
-        yield from pool.imap(_chunk_task, tasks)
+    n_workers = min(workers, n_chunks)
+    with context.Pool(n_workers, initializer=_ignore_sigint) as pool:
+        window: deque = deque()
+        for task in tasks:
+            window.append(pool.apply_async(_chunk_task, (task,)))
+            if len(window) >= 2 * n_workers:
+                yield window.popleft().get()
+        while window:
+            yield window.popleft().get()
+
+
+class _LogProgress:
+    """Progress for logs (output not a terminal): a line at the start, every 10 % and at the end."""
+
+    def __init__(self, description: str, total: int) -> None:
+        self.description, self.total, self.done, self.next = description, total, 0, 0.1
+        self.t0 = time.perf_counter()
+        print(f"{description}: 0/{total} events", flush=True)
+
+    def advance(self, k: int) -> None:
+        self.done += k
+        if self.done >= self.total or self.done >= self.next * self.total:
+            while self.next * self.total <= self.done:
+                self.next += 0.1
+            t = time.perf_counter() - self.t0
+            print(f"{self.description}: {self.done}/{self.total} events ({100 * self.done / self.total:.0f} %, "
+                  f"{t:.1f} s)", flush=True)
 
 
 def simulate_to_file(
@@ -85,11 +130,18 @@ def simulate_to_file(
     attrs = {**sim.attrs(), "spectrum": spectrum.spec, "seed": seed, "n_requested": n}
     from rich.progress import Progress
 
-    with Progress(disable=not progress, transient=True) as bar, EventWriter(out, attrs, overwrite) as writer:
+    live = progress and sys.stdout.isatty()
+    log = _LogProgress(description, n) if progress and not live else None
+    with Progress(disable=not live, transient=True) as bar, EventWriter(out, attrs, overwrite) as writer:
         task = bar.add_task(description, total=n)
         for chunk in simulate_chunks(sim, n, spectrum, seed, workers):
+            interrupts.check()
             writer.append(chunk)
-            bar.update(task, advance=len(next(iter(chunk.values()))))
+            k = len(next(iter(chunk.values())))
+            bar.update(task, advance=k)
+            if log is not None:
+                log.advance(k)
+        interrupts.check()
         finish = getattr(sim, "finish_attrs", None)
         if finish is not None:
             writer.set_attrs(**finish(writer.n_events))

@@ -38,6 +38,7 @@ from showerml.detectors.dampe.tracks import (
     slab_lambda,
     slab_z_at,
 )
+from showerml.detectors.limits import DAMPE_EM_RANGE, DAMPE_NUCLEI_RANGE, EnergyRange
 from showerml.detectors.physics.em import CONVERSION_DEPTH_X0, EMConfig, em_shower_spots
 from showerml.detectors.physics.hadronic import HadronConfig, hadron_shower_spots
 from showerml.detectors.physics.materials import BGO
@@ -142,6 +143,18 @@ class DampeSimulator:
         return parse_particle(self.particle)
 
     @property
+    def energy_range(self) -> EnergyRange:
+        """Incident energies the simulator is valid for (see :mod:`showerml.detectors.limits`)."""
+        return DAMPE_EM_RANGE if self.primary.electromagnetic else DAMPE_NUCLEI_RANGE
+
+    #: estimated spots simulated at once (a chunk is split into batches of this cost)
+    spot_batch = _SPOT_BUDGET
+
+    def spots_per_event(self, energy_mev: np.ndarray) -> np.ndarray:
+        """The batching cost of an event, ≈ its shower spots: 150 (E/GeV)^0.6 + 200."""
+        return 150.0 * (np.asarray(energy_mev, dtype=float) / 1000.0) ** 0.6 + 200.0
+
+    @property
     def readout(self) -> ReadoutConfig:
         return ReadoutConfig(saturation=self.saturation_mev, max_clusters=self.max_clusters)
 
@@ -179,7 +192,7 @@ class DampeSimulator:
         rng = np.random.default_rng(seed)
         energy = spectrum.sample(rng, n)
         tracks = geo.generate_tracks(rng, n, self.incidence)
-        cost = np.cumsum(150.0 * (energy / 1000.0) ** 0.6 + 200.0)
+        cost = np.cumsum(self.spots_per_event(energy))
         cuts = np.searchsorted(cost, np.arange(_SPOT_BUDGET, cost[-1], _SPOT_BUDGET))
         parts = [self._batch(energy[b], tracks.take(b), rng) for b in np.split(np.arange(n), np.unique(cuts))
                  if len(b)]

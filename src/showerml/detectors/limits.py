@@ -1,0 +1,108 @@
+"""Where the built-in simulators may be used, and what a shower costs in memory.
+
+*Energy ranges of validity.* Each simulator is checked against the incident energies its parametrisation was
+calibrated or validated on; a spectrum reaching outside is refused before any work (:meth:`EnergyRange.check`):
+
+- CaloGAN geometry: 1–100 GeV, the span of the Geant4 samples of the CaloGAN application (Paganini, de Oliveira,
+  Nachman, PRD 97 (2018) 014021, arXiv:1712.10321: e+, γ, π+ uniform in 1–100 GeV) on which the EM settings here are
+  fitted (51 Geant4 e+ showers, 1.5–99 GeV);
+- CaloChallenge dataset 2: 1 GeV–1 TeV, the challenge's electron spectrum (log-uniform, Krause et al.,
+  arXiv:2410.21611);
+- DAMPE-like e±/γ: 5 GeV–10 TeV, the mission's design range for electrons and photons (Chang et al., Astropart.
+  Phys. 95 (2017) 6, arXiv:1706.08453);
+- DAMPE-like p and nuclei: 40 GeV–316 TeV, from the lowest energy of DAMPE's published proton spectrum (40 GeV–100 TeV,
+  An et al., Sci. Adv. 5 (2019) eaax3793) to the highest of its proton + helium spectrum (46 GeV–316 TeV, DAMPE
+  Collaboration, PRD 109 (2024) L121101).
+
+*Spot cost.* The shower models deposit energy as spots (:mod:`showerml.detectors.physics`); their number grows with
+energy (EM core ∝ E^0.6, EM halo ∝ E), and every spot costs a fixed number of float64 temporaries. The simulators
+split each chunk of events into batches of at most :data:`SPOT_BATCH` estimated spots (:func:`spot_batches`), so the
+memory of a run is bounded by the batch, not by the number of events or their energy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from showerml.errors import InputError
+
+__all__ = [
+    "EnergyRange",
+    "CALOGAN_RANGE",
+    "CALOCHALLENGE2_RANGE",
+    "DAMPE_EM_RANGE",
+    "DAMPE_NUCLEI_RANGE",
+    "SPOT_BATCH",
+    "BYTES_PER_SPOT",
+    "em_spots",
+    "hadron_spots",
+    "spot_batches",
+]
+
+#: estimated spots processed at once inside one chunk (see :func:`spot_batches`)
+SPOT_BATCH = 1_000_000
+#: peak bytes held per spot while a batch is simulated and binned (measured with tracemalloc on CaloGAN e+ at
+#: 100 GeV and dataset-2 e− at 1 TeV: 150–190 B; see tests/test_limits.py, which checks the bound)
+BYTES_PER_SPOT = 256
+
+
+@dataclass(frozen=True)
+class EnergyRange:
+    """Incident energies (GeV) a simulator is valid for, and why."""
+
+    emin_gev: float
+    emax_gev: float
+    reason: str
+
+    def check(self, emin_gev: float, emax_gev: float, what: str) -> None:
+        """Refuse a spectrum from ``emin_gev`` to ``emax_gev`` that leaves the range (one-line :class:`InputError`)."""
+        if emin_gev < self.emin_gev * (1 - 1e-9) or emax_gev > self.emax_gev * (1 + 1e-9):
+            raise InputError(
+                f"{what} is valid for incident energies {self.emin_gev:g}–{self.emax_gev:g} GeV ({self.reason}); "
+                f"--energy reaches {emin_gev:g}–{emax_gev:g} GeV: choose energies inside that range"
+            )
+
+
+CALOGAN_RANGE = EnergyRange(1.0, 100.0, "the Geant4 samples of the CaloGAN geometry it is calibrated on")
+CALOCHALLENGE2_RANGE = EnergyRange(1.0, 1000.0, "the CaloChallenge dataset-2 spectrum")
+DAMPE_EM_RANGE = EnergyRange(5.0, 10_000.0, "DAMPE's design range for electrons and photons")
+DAMPE_NUCLEI_RANGE = EnergyRange(40.0, 316_000.0, "the energies of DAMPE's published proton and p+He spectra")
+
+
+def em_spots(e_gev: np.ndarray | float, spots_per_gev: float, spots_power: float, min_spots: int,
+             halo_spots_per_gev: float = 0.0) -> np.ndarray:
+    """Mean spots of one EM shower: core max(k E^p, min), halo k_h E, and ≈ 64 spots of the primary's track."""
+    e = np.asarray(e_gev, dtype=float)
+    return np.maximum(spots_per_gev * e**spots_power, min_spots) + halo_spots_per_gev * e + 64.0
+
+
+def hadron_spots(e_gev: np.ndarray | float, spots_per_gev: float, spots_power: float, em_spots_per_gev: float,
+                 em_spots_power: float, em_min_spots: int) -> np.ndarray:
+    """Upper estimate of the spots of one hadron shower: the hadronic part k E^p plus the π0 sub-showers.
+
+    n_sub = 1 + Poisson(ln E) sub-showers share at most E, so Σ k E_i^p ≤ k n_sub^(1−p) E^p (concavity); n_sub is
+    taken at its mean plus four standard deviations.
+    """
+    e = np.maximum(np.asarray(e_gev, dtype=float), 1e-3)
+    lam = np.log(np.maximum(e, 1.0))
+    n_sub = 1.0 + lam + 4.0 * np.sqrt(lam) + 4.0
+    em = em_spots_per_gev * n_sub ** (1.0 - em_spots_power) * e**em_spots_power + n_sub * (em_min_spots + 64)
+    return spots_per_gev * e**spots_power + em + 256.0
+
+
+def spot_batches(cost: np.ndarray, budget: float = SPOT_BATCH) -> list[slice]:
+    """Consecutive slices of events whose summed ``cost`` (spots) stays within ``budget`` (at least one event each)."""
+    n = len(cost)
+    total = np.cumsum(cost)
+    if n == 0 or total[-1] <= budget:
+        return [slice(0, n)]
+    out, start, base = [], 0, 0.0
+    while start < n:
+        stop = int(np.searchsorted(total, base + budget, side="right"))
+        stop = max(stop, start + 1)
+        out.append(slice(start, stop))
+        base = float(total[stop - 1])
+        start = stop
+    return out
