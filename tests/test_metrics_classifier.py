@@ -1,14 +1,32 @@
-"""The classifier test and its multiclass version on Gaussians, where AUC and JSD are known analytically."""
+"""The classifier test and its multiclass version on Gaussians, where AUC and JSD are known analytically; its
+bounded-memory inputs and the voxel modes' input definitions."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from scipy.integrate import quad
 from scipy.stats import norm
 
+from showerml.detectors.geometries import CALOGAN
 from showerml.errors import InputError
-from showerml.metrics import ClassifierConfig, classifier_test, multiclass_test
+from showerml.features.inputs import (
+    CALOCHALLENGE_MIN_ENERGY,
+    calochallenge_voxel_inputs,
+    voxel_input_groups,
+    voxel_inputs,
+)
+from showerml.io.showers import ShowerData, ShowerFile, write_showers
+from showerml.metrics import (
+    ClassifierConfig,
+    calochallenge_voxel_config,
+    classifier_test,
+    multiclass_test,
+    showerml_voxel_config,
+    voxel_classifier_test,
+)
+from showerml.metrics.classifier_data import build_classifier_data
 
 FAST = ClassifierConfig(hidden=(32, 32), dropout=0.0, epochs=15, patience=3, batch_size=512, lr=2e-3)
 
@@ -66,3 +84,112 @@ def test_too_few_or_mismatched_inputs() -> None:
         classifier_test(np.zeros((100, 2)), np.zeros((100, 3)))
     with pytest.raises(InputError):
         multiclass_test(np.zeros((100, 2)), [np.zeros((100, 2))], ["a", "b"])
+
+
+# --- bounded-memory inputs and the voxel modes ------------------------------------------------------------------
+
+
+def _toy_showers(n: int, seed: int) -> ShowerData:
+    rng = np.random.default_rng(seed)
+    inc = rng.uniform(1e3, 1e5, n)
+    vox = rng.gamma(0.5, 1.0, (n, CALOGAN.n_voxels)) * (inc[:, None] / 2e3) * (rng.random((n, CALOGAN.n_voxels)) < 0.3)
+    return ShowerData(inc, vox.astype(np.float32), CALOGAN)
+
+
+def test_inputs_are_split_balanced_standardised_views() -> None:
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(3.0, 2.0, (1_000, 4)), rng.normal(0.0, 1.0, (700, 4))
+    data = build_classifier_data([a, b], (0.6, 0.2), np.random.default_rng(1))
+    assert data.sizes == (420, 140, 140) and data.x.dtype == torch.float16
+    (xt, yt), (_, ys) = data.part(0), data.part(2)
+    assert xt.data_ptr() == data.x.data_ptr()  # a view, not a copy
+    assert (yt == 0).sum() == (yt == 1).sum() == 420 and (ys == 1).sum() == 140
+    train = xt.float().numpy()
+    assert np.allclose(train.mean(axis=0), 0.0, atol=2e-3) and np.allclose(train.std(axis=0), 1.0, atol=2e-3)
+    assert data.nbytes == 2 * 700 * 4 * 2
+
+
+def test_grouped_columns_share_one_scale() -> None:
+    rng = np.random.default_rng(0)
+    x = np.column_stack([rng.normal(0, 1, 2_000), rng.normal(0, 10, 2_000), rng.normal(5, 3, 2_000)])
+    data = build_classifier_data(
+        [x, x], (0.6, 0.2), np.random.default_rng(0), groups=np.array([0, 0, 1]), dtype=torch.float32
+    )
+    assert data.scale[0] == data.scale[1] == pytest.approx(np.sqrt((1 + 100) / 2), rel=0.05)
+    assert data.scale[2] == pytest.approx(3.0, rel=0.05)
+
+
+def test_file_chunks_give_the_same_bytes_as_memory(tmp_path) -> None:
+    ref, gen = _toy_showers(700, 1), _toy_showers(600, 2)
+    write_showers(tmp_path / "ref.h5", ref)
+    groups = voxel_input_groups(CALOGAN)
+    mem = build_classifier_data([ref, gen], (0.6, 0.2), np.random.default_rng(3), voxel_inputs, groups, chunk=128)
+    files = build_classifier_data(
+        [ShowerFile(tmp_path / "ref.h5"), gen], (0.6, 0.2), np.random.default_rng(3), voxel_inputs, groups, chunk=100
+    )
+    assert torch.equal(mem.x, files.x) and torch.equal(mem.y, files.y)
+
+
+def test_showerml_voxel_inputs_hold_the_layer_energies() -> None:
+    data = _toy_showers(50, 0)
+    x = voxel_inputs(data)
+    n_vox, n_lay = CALOGAN.n_voxels, CALOGAN.n_layers
+    layers = CALOGAN.layer_energies(data.voxels.astype(np.float64)) / data.incident[:, None]
+    assert x.shape == (50, n_vox + 2 * n_lay + 2)
+    assert np.allclose(x[:, n_vox : n_vox + n_lay], layers, rtol=1e-5)
+    for i, sl in enumerate(CALOGAN.layer_slices):  # the voxel columns sum to the layer columns
+        assert np.allclose(x[:, sl].sum(axis=1), layers[:, i], rtol=1e-4)
+    assert np.allclose(x[:, -2], layers.sum(axis=1), rtol=1e-5)
+    assert np.allclose(x[:, -1], np.log10(data.incident), rtol=1e-6)
+    groups = voxel_input_groups(CALOGAN)
+    assert len(groups) == x.shape[1] and len(set(groups[n_vox:])) == 2 * n_lay + 2
+    # the scale of the file cancels: 30x smaller deposits give inputs 30x smaller, the same after standardising
+    scaled = ShowerData(data.incident, data.voxels / np.float32(30.0), CALOGAN)
+    assert np.allclose(voxel_inputs(scaled)[:, :n_vox] * 30.0, x[:, :n_vox], rtol=1e-5)
+
+
+def test_calochallenge_inputs_are_the_official_ones() -> None:
+    """``[log10 E_inc, E_v / E_inc]`` with voxels below 0.5 keV / 0.033 zeroed (written from the definitions)."""
+    inc = np.array([1_000.0, 50_000.0])
+    vox = np.zeros((2, CALOGAN.n_voxels), dtype=np.float32)
+    vox[0, :3] = [0.010, 0.020, 500.0]
+    vox[1, 5] = 0.016
+    x = calochallenge_voxel_inputs(ShowerData(inc, vox, CALOGAN), CALOCHALLENGE_MIN_ENERGY)
+    assert CALOCHALLENGE_MIN_ENERGY == pytest.approx(0.01515, rel=1e-3)
+    assert x.shape == (2, 1 + CALOGAN.n_voxels)
+    assert np.allclose(x[:, 0], [3.0, np.log10(50_000.0)])
+    assert x[0, 1] == 0.0 and x[0, 2] == pytest.approx(0.02 / 1_000) and x[0, 3] == pytest.approx(0.5)
+    assert x[1, 6] == pytest.approx(0.016 / 50_000)
+
+
+def test_mode_settings_and_unknown_mode() -> None:
+    cc = calochallenge_voxel_config()
+    assert (cc.hidden, cc.dropout, cc.lr, cc.batch_size, cc.epochs) == ((2048,) * 3, 0.0, 2e-4, 1000, 50)
+    assert (cc.selection, cc.auc_from, cc.standardise, cc.leaky_slope) == ("accuracy", "calibrated", False, 0.01)
+    assert cc.patience > cc.epochs  # no early stopping
+    own = showerml_voxel_config()
+    assert own.patience > own.epochs and own.selection == "loss"
+    data = _toy_showers(200, 0)
+    with pytest.raises(InputError, match="unknown voxel classifier mode"):
+        voxel_classifier_test(data, data, mode="fancy")
+    with pytest.raises(InputError, match="unknown model selection"):
+        ClassifierConfig(selection="auc")
+
+
+def test_accuracy_selection_and_calibrated_auc_on_gaussians() -> None:
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(size=(6_000, 1)), rng.normal(size=(6_000, 1)) + 1.0
+    cfg = ClassifierConfig(
+        hidden=(16,),
+        dropout=0.0,
+        epochs=6,
+        patience=7,
+        batch_size=500,
+        lr=3e-3,
+        selection="accuracy",
+        auc_from="calibrated",
+    )
+    res = classifier_test(x, y, cfg, seed=0)
+    assert res.auc == res.auc_calibrated <= res.auc_raw + 1e-9  # isotonic ties can only lower the AUC
+    assert res.auc == pytest.approx(norm.cdf(1 / np.sqrt(2)), abs=0.03)
+    assert 1 <= res.best_epoch <= res.epochs == 6

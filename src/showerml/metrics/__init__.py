@@ -12,7 +12,16 @@ from showerml.metrics.distortion import distort_showers
 from showerml.metrics.histograms import HistogramPair, histogram_pair, separation_power
 from showerml.metrics.timing import TimingResult, time_generator
 
-_CLASSIFIER = ("ClassifierConfig", "ClassifierResult", "MulticlassResult", "classifier_test", "multiclass_test")
+_CLASSIFIER = (
+    "ClassifierConfig",
+    "ClassifierResult",
+    "MulticlassResult",
+    "calochallenge_voxel_config",
+    "classifier_test",
+    "multiclass_test",
+    "showerml_voxel_config",
+    "voxel_classifier_test",
+)
 
 __all__ = [
     "ClassifierConfig",
@@ -21,6 +30,7 @@ __all__ = [
     "HistogramPair",
     "MulticlassResult",
     "TimingResult",
+    "calochallenge_voxel_config",
     "classifier_test",
     "distort_showers",
     "fpd",
@@ -30,7 +40,9 @@ __all__ = [
     "mmd2_unbiased",
     "multiclass_test",
     "separation_power",
+    "showerml_voxel_config",
     "time_generator",
+    "voxel_classifier_test",
 ]
 
 

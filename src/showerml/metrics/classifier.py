@@ -4,15 +4,29 @@ By the Neyman–Pearson lemma the optimal classifier output is a monotone functi
 p_gen/p_ref, so it sees every difference, including correlations (Krause & Shih, CaloFlow, arXiv:2106.05285;
 CaloChallenge 2022, arXiv:2410.21611). Protocol here:
 
-1. balance the two samples (same count), split each 60 / 20 / 20 into train / validation / test;
-2. standardise inputs with the training mean and std; train an MLP with binary cross-entropy through the shared
-   training loop (:func:`showerml.nn.train`, early stopping on the validation loss);
+1. balance the two samples (same count), split each 60 / 20 / 20 into train / validation / test, and store the
+   (standardised) inputs once, in float16 by default (:mod:`showerml.metrics.classifier_data`: bounded memory,
+   files read in chunks);
+2. train an MLP with binary cross-entropy through the shared training loop (:func:`showerml.nn.train`), keeping the
+   epoch that is best on the validation set — by its loss, or by its accuracy as the CaloChallenge does;
 3. calibrate on the validation set with isotonic regression (Zadrozny & Elkan 2002) so that outputs are
    probabilities;
-4. on the balanced test set report the AUC of the raw scores and
-   ``JSD = ln 2 − BCE_calibrated`` (nats) — the Jensen–Shannon divergence the optimal classifier's loss estimates
-   (Goodfellow et al. 2014) — also given in bits, ``JSD / ln 2 ∈ [0, 1]``. On finite test sets it can dip slightly
-   below 0 for identical samples.
+4. on the balanced test set report the AUC (of the raw scores, or of the calibrated ones as the CaloChallenge
+   does; both are returned) and ``JSD = ln 2 − BCE_calibrated`` (nats) — the Jensen–Shannon divergence the optimal
+   classifier's loss estimates (Goodfellow et al. 2014) — also given in bits, ``JSD / ln 2 ∈ [0, 1]``. On finite
+   test sets it can dip slightly below 0 for identical samples.
+
+:func:`voxel_classifier_test` runs the voxel-level test in one of two named modes (:data:`VOXEL_MODES`):
+
+- ``"calochallenge"``: the challenge's low-level classifier (code/evaluate.py of its homepage repository):
+  inputs ``[log10 E_inc, E_v/E_inc]`` after its voxel threshold, unstandardised; an MLP of 3 hidden layers of
+  2048 LeakyReLU(0.01) units, no dropout; Adam, lr 2·10⁻⁴, batch 1000, 50 epochs, no early stopping; the epoch of
+  best validation accuracy is kept; isotonic calibration on the validation set; AUC of the calibrated scores.
+  Deliberate differences: 60/20/20 fractions of the smaller sample instead of the fixed 60k/20k/20k showers (the
+  official script needs 100k per file), a seeded split, inputs stored in float16 (relative rounding 5·10⁻⁴;
+  ``storage="float32"`` for the exact inputs), and no stop at validation accuracy 1.
+- ``"showerml"``: :func:`~showerml.features.voxel_inputs` (linear ``E_v/E_inc`` with layer-wise standardisation plus
+  the layer energies outright) and :func:`showerml_voxel_config`.
 
 :func:`multiclass_test` is the K+1-class version (softmax over the reference and K generators; CaloChallenge
 report, sec. 4): a generator whose showers the classifier cannot tell from the reference's takes a large share of
@@ -23,7 +37,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import torch
@@ -32,17 +46,43 @@ from sklearn.metrics import roc_auc_score
 from torch import nn
 
 from showerml.errors import InputError
+from showerml.features.inputs import (
+    calochallenge_min_energy,
+    calochallenge_voxel_inputs,
+    voxel_input_groups,
+    voxel_inputs,
+)
+from showerml.io.showers import ShowerData, ShowerFile
+from showerml.metrics.classifier_data import ClassifierData, Source, Transform, build_classifier_data
 from showerml.nn.training import TrainConfig, train
 
-__all__ = ["ClassifierConfig", "ClassifierResult", "MulticlassResult", "classifier_test", "multiclass_test", "mlp"]
+__all__ = [
+    "VOXEL_MODES",
+    "ClassifierConfig",
+    "ClassifierResult",
+    "MulticlassResult",
+    "calochallenge_voxel_config",
+    "classifier_test",
+    "mlp",
+    "multiclass_test",
+    "showerml_voxel_config",
+    "voxel_classifier_test",
+]
 
 _EPS = 1e-6
 MIN_PER_CLASS = 50
+VOXEL_MODES = ("showerml", "calochallenge")
 
 
 @dataclass
 class ClassifierConfig:
-    """Network and training settings of the classifier test."""
+    """Network and training settings of the classifier test.
+
+    ``selection``: keep the epoch of lowest validation ``"loss"`` or of highest validation ``"accuracy"``;
+    ``auc_from``: AUC of the ``"raw"`` or the isotonic-``"calibrated"`` test scores; ``storage``: dtype of the stored
+    inputs; ``standardise``: z-score the inputs with training statistics (see
+    :mod:`showerml.metrics.classifier_data`).
+    """
 
     hidden: tuple[int, ...] = (256, 256)
     dropout: float = 0.1
@@ -53,11 +93,60 @@ class ClassifierConfig:
     patience: int = 6
     fractions: tuple[float, float] = (0.6, 0.2)  # train, validation; the rest is the test set
     progress: bool = False
+    leaky_slope: float = 0.2
+    lr_schedule: str = "constant"
+    selection: str = "loss"
+    auc_from: str = "raw"
+    storage: str = "float16"
+    standardise: bool = True
+
+    def __post_init__(self) -> None:
+        if self.selection not in ("loss", "accuracy"):
+            raise InputError(f"unknown model selection '{self.selection}': use loss or accuracy")
+        if self.auc_from not in ("raw", "calibrated"):
+            raise InputError(f"unknown AUC source '{self.auc_from}': use raw or calibrated")
+        if self.storage not in ("float16", "float32"):
+            raise InputError(f"unknown input storage '{self.storage}': use float16 or float32")
+
+
+def calochallenge_voxel_config(**changes: object) -> ClassifierConfig:
+    """The CaloChallenge low-level classifier's settings (module docstring), with optional ``changes``."""
+    cfg = ClassifierConfig(
+        hidden=(2048, 2048, 2048),
+        dropout=0.0,
+        epochs=50,
+        batch_size=1000,
+        lr=2e-4,
+        weight_decay=0.0,
+        patience=51,
+        leaky_slope=0.01,
+        selection="accuracy",
+        auc_from="calibrated",
+        standardise=False,
+    )
+    return replace(cfg, **changes)  # type: ignore[arg-type]
+
+
+def showerml_voxel_config(**changes: object) -> ClassifierConfig:
+    """showerml's voxel classifier settings, with optional ``changes``."""
+    cfg = ClassifierConfig(
+        hidden=(256, 256),
+        dropout=0.2,
+        epochs=30,
+        batch_size=256,
+        lr=3e-4,
+        weight_decay=1e-4,
+        patience=31,
+        lr_schedule="cosine",
+        selection="loss",
+    )
+    return replace(cfg, **changes)  # type: ignore[arg-type]
 
 
 @dataclass
 class ClassifierResult:
-    """AUC (raw scores), calibrated BCE and JSD on the test set, plus sizes and timing."""
+    """AUC (per the config's ``auc_from``; both kinds also given), calibrated BCE and JSD on the test set, sizes,
+    epochs run, best epoch (1-based), the stored inputs' size and timing."""
 
     auc: float
     bce: float
@@ -67,6 +156,10 @@ class ClassifierResult:
     n_test: int
     epochs: int
     seconds: float
+    auc_raw: float = float("nan")
+    auc_calibrated: float = float("nan")
+    best_epoch: int = 0
+    input_mb: float = 0.0
 
     def as_dict(self) -> dict[str, float | int]:
         return asdict(self)
@@ -88,63 +181,52 @@ class MulticlassResult:
         return asdict(self)
 
 
-def mlp(n_in: int, n_out: int, hidden: Sequence[int], dropout: float) -> nn.Sequential:
+def mlp(n_in: int, n_out: int, hidden: Sequence[int], dropout: float, leaky_slope: float = 0.2) -> nn.Sequential:
     """A plain fully connected network with LeakyReLU activations."""
     layers: list[nn.Module] = []
     width = n_in
     for h in hidden:
-        layers += [nn.Linear(width, h), nn.LeakyReLU(0.2), nn.Dropout(dropout)]
+        layers += [nn.Linear(width, h), nn.LeakyReLU(leaky_slope), nn.Dropout(dropout)]
         width = h
     layers.append(nn.Linear(width, n_out))
     return nn.Sequential(*layers)
 
 
-def _split(n: int, fractions: tuple[float, float], rng: np.random.Generator) -> tuple[np.ndarray, ...]:
-    order = rng.permutation(n)
-    a = int(round(fractions[0] * n))
-    b = a + int(round(fractions[1] * n))
-    return order[:a], order[a:b], order[b:]
+def _data(
+    samples: Sequence[Source],
+    cfg: ClassifierConfig,
+    rng: np.random.Generator,
+    transform: Transform | None = None,
+    groups: np.ndarray | None = None,
+) -> ClassifierData:
+    return build_classifier_data(
+        samples,
+        cfg.fractions,
+        rng,
+        transform,
+        groups,
+        cfg.standardise,
+        torch.float16 if cfg.storage == "float16" else torch.float32,
+        min_per_class=MIN_PER_CLASS,
+    )
 
 
-def _prepare(
-    samples: Sequence[np.ndarray], fractions: tuple[float, float], rng: np.random.Generator
-) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Balanced, standardised (train statistics) splits: ``[x_train, x_val, x_test]``, ``[y_train, y_val, y_test]``."""
-    arrays = [np.asarray(s, dtype=np.float64) for s in samples]
-    if any(a.ndim != 2 for a in arrays) or len({a.shape[1] for a in arrays}) != 1:
-        raise InputError(f"classifier inputs must be (N, d) arrays of equal d, got {[a.shape for a in arrays]}")
-    n = min(len(a) for a in arrays)
-    if n < MIN_PER_CLASS:
-        raise InputError(f"the classifier test needs at least {MIN_PER_CLASS} showers per sample, got {n}")
-    xs: list[list[np.ndarray]] = [[], [], []]
-    ys: list[list[np.ndarray]] = [[], [], []]
-    for label, a in enumerate(arrays):
-        a = a[rng.permutation(len(a))[:n]]
-        for part, idx in enumerate(_split(n, fractions, rng)):
-            xs[part].append(a[idx])
-            ys[part].append(np.full(len(idx), label, dtype=np.int64))
-    x = [np.concatenate(p) for p in xs]
-    y = [np.concatenate(p) for p in ys]
-    mu, sd = x[0].mean(axis=0), x[0].std(axis=0)
-    sd = np.where(sd > 0, sd, 1.0)
-    x = [np.clip((p - mu) / sd, -50.0, 50.0) for p in x]
-    return x, y
-
-
-def _fit(
-    x: list[np.ndarray], y: list[np.ndarray], n_out: int, cfg: ClassifierConfig, seed: int, description: str
-) -> tuple[nn.Module, int, float]:
+def _fit(data: ClassifierData, cfg: ClassifierConfig, seed: int, description: str) -> tuple[nn.Module, int, int]:
     torch.manual_seed(seed)
-    model = mlp(x[0].shape[1], n_out, cfg.hidden, cfg.dropout)
-    tensors = [(torch.as_tensor(a, dtype=torch.float32), torch.as_tensor(b)) for a, b in zip(x, y, strict=True)]
-    if n_out == 1:
+    n_out = 1 if data.n_classes == 2 else data.n_classes
+    model = mlp(data.x.shape[1], n_out, cfg.hidden, cfg.dropout, cfg.leaky_slope)
+    by_accuracy = cfg.selection == "accuracy"
 
-        def loss_fn(m: nn.Module, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
-            return nn.functional.binary_cross_entropy_with_logits(m(batch[0]).squeeze(-1), batch[1].float())
-    else:
-
-        def loss_fn(m: nn.Module, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
-            return nn.functional.cross_entropy(m(batch[0]), batch[1])
+    def loss_fn(m: nn.Module, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        out = m(batch[0].float())
+        if n_out == 1:
+            out = out.squeeze(-1)
+            if by_accuracy and not m.training:  # the loop's validation "loss": the error rate
+                return ((out > 0).long() != batch[1]).float().mean()
+            return nn.functional.binary_cross_entropy_with_logits(out, batch[1].float())
+        if by_accuracy and not m.training:
+            return (out.argmax(dim=1) != batch[1]).float().mean()
+        return nn.functional.cross_entropy(out, batch[1])
 
     tcfg = TrainConfig(
         epochs=cfg.epochs,
@@ -152,19 +234,55 @@ def _fit(
         lr=cfg.lr,
         weight_decay=cfg.weight_decay,
         patience=cfg.patience,
+        lr_schedule=cfg.lr_schedule,
         seed=seed,
         progress=cfg.progress,
         description=description,
     )
-    result = train(model, loss_fn, tensors[0], tensors[1], tcfg)
-    return model, result.epochs_run, result.seconds
+    result = train(model, loss_fn, data.part(0), data.part(1), tcfg)
+    return model, result.epochs_run, result.best_epoch + 1
 
 
 @torch.no_grad()
-def _predict(model: nn.Module, x: np.ndarray) -> np.ndarray:
+def _predict(model: nn.Module, x: torch.Tensor, chunk: int = 8192) -> np.ndarray:
     model.eval()
-    out = [model(torch.as_tensor(c, dtype=torch.float32)) for c in np.array_split(x, max(1, len(x) // 8192))]
+    out = [model(x[i : i + chunk].float()) for i in range(0, len(x), chunk)]
     return torch.cat(out).numpy().astype(np.float64)
+
+
+def _binary(
+    samples: Sequence[Source],
+    cfg: ClassifierConfig,
+    seed: int,
+    description: str,
+    transform: Transform | None = None,
+    groups: np.ndarray | None = None,
+) -> ClassifierResult:
+    t0 = time.perf_counter()
+    data = _data(samples, cfg, np.random.default_rng(seed), transform, groups)
+    model, epochs, best = _fit(data, cfg, seed, description)
+    (x_val, y_val), (x_test, y_test) = data.part(1), data.part(2)
+    y_val, y_test = y_val.numpy(), y_test.numpy()
+    score_val, score_test = _predict(model, x_val)[:, 0], _predict(model, x_test)[:, 0]
+    iso = IsotonicRegression(y_min=_EPS, y_max=1 - _EPS, out_of_bounds="clip").fit(score_val, y_val)
+    p = np.clip(iso.predict(score_test), _EPS, 1 - _EPS)
+    bce = float(-np.mean(y_test * np.log(p) + (1 - y_test) * np.log1p(-p)))
+    jsd = float(np.log(2.0) - bce)
+    auc_raw, auc_cal = float(roc_auc_score(y_test, score_test)), float(roc_auc_score(y_test, p))
+    return ClassifierResult(
+        auc=auc_raw if cfg.auc_from == "raw" else auc_cal,
+        bce=bce,
+        jsd_nats=jsd,
+        jsd_bits=jsd / float(np.log(2.0)),
+        n_train=len(data.part(0)[1]),
+        n_test=len(y_test),
+        epochs=epochs,
+        seconds=time.perf_counter() - t0,
+        auc_raw=auc_raw,
+        auc_calibrated=auc_cal,
+        best_epoch=best,
+        input_mb=data.nbytes / 2**20,
+    )
 
 
 def classifier_test(
@@ -175,27 +293,41 @@ def classifier_test(
     description: str = "classifier",
 ) -> ClassifierResult:
     """Train reference (label 0) vs generated (label 1) on ``(N, d)`` inputs; AUC and JSD on the test split."""
-    cfg = config or ClassifierConfig()
-    t0 = time.perf_counter()
-    rng = np.random.default_rng(seed)
-    x, y = _prepare([reference, generated], cfg.fractions, rng)
-    model, epochs, _ = _fit(x, y, 1, cfg, seed, description)
-    score_val = _predict(model, x[1])[:, 0]
-    score_test = _predict(model, x[2])[:, 0]
-    iso = IsotonicRegression(y_min=_EPS, y_max=1 - _EPS, out_of_bounds="clip").fit(score_val, y[1])
-    p = np.clip(iso.predict(score_test), _EPS, 1 - _EPS)
-    bce = float(-np.mean(y[2] * np.log(p) + (1 - y[2]) * np.log1p(-p)))
-    jsd = float(np.log(2.0) - bce)
-    return ClassifierResult(
-        auc=float(roc_auc_score(y[2], score_test)),
-        bce=bce,
-        jsd_nats=jsd,
-        jsd_bits=jsd / float(np.log(2.0)),
-        n_train=len(y[0]),
-        n_test=len(y[2]),
-        epochs=epochs,
-        seconds=time.perf_counter() - t0,
-    )
+    return _binary([reference, generated], config or ClassifierConfig(), seed, description)
+
+
+def voxel_classifier_test(
+    reference: ShowerData | ShowerFile,
+    generated: ShowerData | ShowerFile,
+    mode: str = "showerml",
+    config: ClassifierConfig | None = None,
+    seed: int = 0,
+    description: str = "voxel classifier",
+    progress: bool = False,
+) -> ClassifierResult:
+    """The voxel-level classifier test in ``mode`` (:data:`VOXEL_MODES`, see the module docstring) on showers in
+    memory or in files (read in chunks; memory ≈ the stored inputs, 2 bytes × 2n × inputs); ``config`` replaces the
+    mode's settings."""
+    if mode not in VOXEL_MODES:
+        raise InputError(f"unknown voxel classifier mode '{mode}': use {' or '.join(VOXEL_MODES)}")
+    geometry = reference.geometry
+    if generated.geometry.n_voxels != geometry.n_voxels:
+        raise InputError(
+            f"the samples have {geometry.n_voxels} and {generated.geometry.n_voxels} voxels; "
+            "compare showers of the same detector binning"
+        )
+    if mode == "calochallenge":
+        threshold = calochallenge_min_energy(geometry)
+
+        def transform(d: ShowerData) -> np.ndarray:
+            return calochallenge_voxel_inputs(d, threshold)
+
+        cfg, groups = config or calochallenge_voxel_config(), None
+    else:
+        transform, cfg, groups = voxel_inputs, config or showerml_voxel_config(), voxel_input_groups(geometry)
+    if progress:
+        cfg = replace(cfg, progress=True)
+    return _binary([reference, generated], cfg, seed, description, transform, groups)
 
 
 def multiclass_test(
@@ -212,23 +344,26 @@ def multiclass_test(
     if len(generated) != len(labels) or len(generated) < 1:
         raise InputError("give one label per generated sample, and at least one generated sample")
     t0 = time.perf_counter()
-    rng = np.random.default_rng(seed)
-    x, y = _prepare([reference, *generated], cfg.fractions, rng)
-    model, _, _ = _fit(x, y, len(generated) + 1, cfg, seed, description)
-    logits = _predict(model, x[2])
+    data = _data([reference, *generated], cfg, np.random.default_rng(seed))
+    model, _, _ = _fit(data, cfg, seed, description)
+    x_test, y_t = data.part(2)
+    y_test = y_t.numpy()
+    logits = _predict(model, x_test)
+    if logits.shape[1] == 1:  # one generator: a binary network; logit of class 1
+        logits = np.concatenate([np.zeros_like(logits), logits], axis=1)
     logp = logits - np.logaddexp.reduce(logits, axis=1, keepdims=True)
     prob = np.exp(logp)
-    on_ref = prob[y[2] == 0]
+    on_ref = prob[y_test == 0]
     share = {lab: float(on_ref[:, k + 1].mean()) for k, lab in enumerate(labels)}
     pred = prob.argmax(axis=1)
-    accuracy = {lab: float(np.mean(pred[y[2] == k + 1] == k + 1)) for k, lab in enumerate(labels)}
+    accuracy = {lab: float(np.mean(pred[y_test == k + 1] == k + 1)) for k, lab in enumerate(labels)}
     ranking = sorted(labels, key=lambda lab: -share[lab])
     return MulticlassResult(
         labels=list(labels),
         reference_share=share,
         accuracy=accuracy,
         ranking=ranking,
-        log_loss=float(-np.mean(logp[np.arange(len(y[2])), y[2]])),
+        log_loss=float(-np.mean(logp[np.arange(len(y_test)), y_test])),
         seconds=time.perf_counter() - t0,
         extra={"reference_kept": float(on_ref[:, 0].mean())},
     )
