@@ -15,7 +15,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 import numpy as np
 import torch
@@ -34,6 +34,7 @@ __all__ = ["FORMAT", "ShowerGenerator", "split_train_val"]
 FORMAT = "showerml-generative-model"
 Batch = tuple[torch.Tensor, ...]
 BatchLoss = Callable[[nn.Module, Batch], torch.Tensor]
+NetT = TypeVar("NetT", bound=nn.Module)
 
 
 def split_train_val(n: int, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -45,7 +46,7 @@ def split_train_val(n: int, val_fraction: float, seed: int) -> tuple[np.ndarray,
     return order[n_val:], order[:n_val]
 
 
-class ShowerGenerator(ABC):
+class ShowerGenerator(ABC, Generic[NetT]):
     """``fit(data)``, ``sample(incident)``, ``log_prob(data)`` (where defined), ``save(dir)``, ``load(dir)``."""
 
     kind: ClassVar[str]
@@ -55,7 +56,7 @@ class ShowerGenerator(ABC):
     requires: ClassVar[str | None] = None
 
     @classmethod
-    def inherited_hparams(cls, parent: ShowerGenerator) -> dict[str, Any]:
+    def inherited_hparams(cls, parent: ShowerGenerator[Any]) -> dict[str, Any]:
         """Hyper-parameters taken from the ``requires`` model (a student mirrors its teacher); none by default."""
         return {}
 
@@ -67,17 +68,17 @@ class ShowerGenerator(ABC):
         if unknown:
             known = sorted(self.default_hparams())
             raise InputError(f"model '{self.kind}' has no option(s) {sorted(unknown)}; known: {known}")
-        self._net: nn.Module | None = None  # built on first use: a MADE on thousands of voxels takes ~1 min to build
+        self._net: NetT | None = None  # built on first use: a MADE on thousands of voxels takes ~1 min to build
         self.record: dict[str, Any] = {}
 
     @property
-    def net(self) -> nn.Module:
+    def net(self) -> NetT:
         if self._net is None:
             self._net = self._build()
         return self._net
 
     @net.setter
-    def net(self, module: nn.Module) -> None:
+    def net(self, module: NetT) -> None:
         self._net = module
 
     # -- hooks ---------------------------------------------------------------------------------------------------
@@ -87,10 +88,10 @@ class ShowerGenerator(ABC):
         """Hyper-parameters and their defaults (the keys a config file may set)."""
 
     @abstractmethod
-    def _build(self) -> nn.Module: ...
+    def _build(self) -> NetT: ...
 
     @abstractmethod
-    def _loss(self, net: nn.Module, batch: Batch) -> torch.Tensor:
+    def _loss(self, net: NetT, batch: Batch) -> torch.Tensor:
         """Training loss on ``batch = (y, c)``."""
 
     @abstractmethod
@@ -123,11 +124,12 @@ class ShowerGenerator(ABC):
         return (torch.as_tensor(np.asarray(data.incident), dtype=torch.float64),
                 torch.as_tensor(np.asarray(data.voxels), dtype=torch.float32))
 
-    def training_loss(self, loss: BatchLoss) -> BatchLoss:
+    def training_loss(self, loss: Callable[[NetT, Batch], torch.Tensor]) -> BatchLoss:
         """``loss`` on ``(y, c)`` → a loss on raw ``(incident, voxels)`` batches with fresh dequantisation noise."""
 
         def on_showers(net: nn.Module, batch: Batch) -> torch.Tensor:
-            return loss(net, self.prep.forward_torch(*batch))
+            incident, voxels = batch
+            return loss(cast(NetT, net), self.prep.forward_torch(incident, voxels))
 
         return on_showers
 
@@ -138,7 +140,7 @@ class ShowerGenerator(ABC):
         checkpoint_dir: str | os.PathLike[str] | None = None,
         resume: bool = False,
         val_fraction: float = 0.1,
-        parent: ShowerGenerator | None = None,
+        parent: ShowerGenerator[Any] | None = None,
     ) -> TrainResult:
         """Train on ``data`` through the shared loop; the model ends with its best validation weights.
 
@@ -236,7 +238,9 @@ class ShowerGenerator(ABC):
         return save_state(directory, self.config(), state)
 
     @classmethod
-    def from_folder(cls, config: dict[str, Any], state: dict[str, torch.Tensor], folder: Path) -> ShowerGenerator:
+    def from_folder(
+        cls, config: dict[str, Any], state: dict[str, torch.Tensor], folder: Path
+    ) -> ShowerGenerator[Any]:
         geometry = Geometry.from_json(config["geometry"])
         pc = config["preprocessing"]
         model = cls(geometry, preprocess_config(pc), **config["hparams"])

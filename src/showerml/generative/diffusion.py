@@ -44,7 +44,7 @@ class _TimeNet(nn.Module):
         return self.mlp(y, torch.cat([c, time_embedding(t, self.t_dim)], dim=1))
 
 
-class FlowMatching(ShowerGenerator):
+class FlowMatching(ShowerGenerator[_TimeNet]):
     """Conditional flow matching with straight paths and a midpoint ODE sampler."""
 
     kind = "cfm"
@@ -54,11 +54,11 @@ class FlowMatching(ShowerGenerator):
     def default_hparams(cls) -> dict[str, Any]:
         return {"width": 512, "blocks": 3, "time_features": 32, "steps": 20}
 
-    def _build(self) -> nn.Module:
+    def _build(self) -> _TimeNet:
         h = self.hparams
         return _TimeNet(self.dim, h["width"], h["blocks"], h["time_features"])
 
-    def _loss(self, net: nn.Module, batch: Batch) -> torch.Tensor:
+    def _loss(self, net: _TimeNet, batch: Batch) -> torch.Tensor:
         y, c = batch
         z = torch.randn_like(y)
         t = torch.rand(len(y), dtype=y.dtype)
@@ -76,7 +76,7 @@ class FlowMatching(ShowerGenerator):
         return y
 
 
-class DDPM(ShowerGenerator):
+class DDPM(ShowerGenerator[_TimeNet]):
     """ε-prediction DDPM (cosine schedule, T steps) with a deterministic few-step DDIM sampler."""
 
     kind = "ddpm"
@@ -86,11 +86,11 @@ class DDPM(ShowerGenerator):
     def default_hparams(cls) -> dict[str, Any]:
         return {"width": 512, "blocks": 3, "time_features": 32, "timesteps": 1000, "steps": 50}
 
-    def _build(self) -> nn.Module:
+    def _build(self) -> _TimeNet:
         h = self.hparams
         return _TimeNet(self.dim, h["width"], h["blocks"], h["time_features"])
 
-    def _loss(self, net: nn.Module, batch: Batch) -> torch.Tensor:
+    def _loss(self, net: _TimeNet, batch: Batch) -> torch.Tensor:
         y, c = batch
         T = int(self.hparams["timesteps"])
         s = torch.randint(1, T + 1, (len(y),)).to(y.dtype) / T

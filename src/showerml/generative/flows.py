@@ -55,12 +55,12 @@ def iaf_like(teacher: zuko.flows.Flow, features: int, context: int, hidden: tupl
 
 
 class _TwoStage(nn.Module):
-    def __init__(self, flow1: nn.Module, flow2: nn.Module) -> None:
+    def __init__(self, flow1: Flow, flow2: Flow) -> None:
         super().__init__()
         self.flow1, self.flow2 = flow1, flow2
 
 
-class CaloFlowTeacher(ShowerGenerator):
+class CaloFlowTeacher(ShowerGenerator[_TwoStage]):
     """Two-stage MAF (CaloFlow v1 teacher)."""
 
     kind = "caloflow"
@@ -72,7 +72,7 @@ class CaloFlowTeacher(ShowerGenerator):
         return {"layer_transforms": 4, "layer_hidden": [64, 64], "voxel_transforms": 4, "voxel_hidden": [256, 256],
                 "voxel_randperm": False}
 
-    def _build(self) -> nn.Module:
+    def _build(self) -> _TwoStage:
         h = self.hparams
         flow1 = _maf(self.n_layers, 1, h["layer_transforms"], h["layer_hidden"])
         flow2 = _maf(self.geometry.n_voxels, 1 + self.n_layers, h["voxel_transforms"], h["voxel_hidden"],
@@ -87,7 +87,7 @@ class CaloFlowTeacher(ShowerGenerator):
         y1, y2, ctx = self._split(y, c)
         return self.net.flow1(c).log_prob(y1) + self.net.flow2(ctx).log_prob(y2)
 
-    def _loss(self, net: nn.Module, batch: Batch) -> torch.Tensor:
+    def _loss(self, net: _TwoStage, batch: Batch) -> torch.Tensor:
         y, c = batch
         y1, y2, ctx = self._split(y, c)
         return -(net.flow1(c).log_prob(y1) + net.flow2(ctx).log_prob(y2)).mean() / self.dim
@@ -111,13 +111,13 @@ class CaloFlowStudent(CaloFlowTeacher):
     def default_hparams(cls) -> dict[str, Any]:
         return {**CaloFlowTeacher.default_hparams(), "sample_weight": 1.0}
 
-    def _build(self) -> nn.Module:
+    def _build(self) -> _TwoStage:
         teacher = CaloFlowTeacher._build(self)
         flow2 = iaf_like(teacher.flow2, self.geometry.n_voxels, 1 + self.n_layers, self.hparams["voxel_hidden"])
         return _TwoStage(teacher.flow1, flow2)
 
     @classmethod
-    def inherited_hparams(cls, parent: ShowerGenerator) -> dict[str, Any]:
+    def inherited_hparams(cls, parent: ShowerGenerator[Any]) -> dict[str, Any]:
         """The teacher's architecture, which the student mirrors."""
         return {k: parent.hparams[k] for k in CaloFlowTeacher.default_hparams()}
 
@@ -128,7 +128,7 @@ class CaloFlowStudent(CaloFlowTeacher):
         checkpoint_dir: str | os.PathLike[str] | None = None,
         resume: bool = False,
         val_fraction: float = 0.1,
-        parent: ShowerGenerator | None = None,
+        parent: ShowerGenerator[Any] | None = None,
     ) -> TrainResult:
         """Distil ``parent``, a trained caloflow teacher of the same architecture, on ``data``; the student keeps the
         teacher's flow I."""
@@ -159,7 +159,7 @@ class CaloFlowStudent(CaloFlowTeacher):
             p.requires_grad_(False)
         n1, w = self.n_layers, float(self.hparams["sample_weight"])
 
-        def loss(student: nn.Module, batch: Batch) -> torch.Tensor:
+        def loss(student: Flow, batch: Batch) -> torch.Tensor:
             yb, cb = batch
             y2, ctx = yb[:, n1:], torch.cat([cb, yb[:, :n1]], dim=1)
             t_blocks = frozen.transform(ctx).transforms

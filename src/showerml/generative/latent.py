@@ -38,7 +38,7 @@ class _VAENet(nn.Module):
         self.log_scale = nn.Parameter(torch.zeros(dim))
 
 
-class ConditionalVAE(ShowerGenerator):
+class ConditionalVAE(ShowerGenerator[_VAENet]):
     """Conditional VAE with a learned decoder width."""
 
     kind = "vae"
@@ -48,11 +48,11 @@ class ConditionalVAE(ShowerGenerator):
     def default_hparams(cls) -> dict[str, Any]:
         return {"width": 512, "blocks": 2, "latent": 64, "beta": 1.0}
 
-    def _build(self) -> nn.Module:
+    def _build(self) -> _VAENet:
         h = self.hparams
         return _VAENet(self.dim, h["latent"], h["width"], h["blocks"])
 
-    def _loss(self, net: nn.Module, batch: Batch) -> torch.Tensor:
+    def _loss(self, net: _VAENet, batch: Batch) -> torch.Tensor:
         y, c = batch
         mu, log_var = net.encoder(y, c).chunk(2, dim=1)
         log_var = log_var.clamp(-12, 8)
@@ -94,7 +94,7 @@ class _GANNet(nn.Module):
         return {"discriminator": self.d_optimizer}
 
 
-class ConditionalGAN(ShowerGenerator):
+class ConditionalGAN(ShowerGenerator[_GANNet]):
     """Non-saturating conditional GAN (CaloGAN-like baseline on the preprocessed vector)."""
 
     kind = "gan"
@@ -104,11 +104,11 @@ class ConditionalGAN(ShowerGenerator):
     def default_hparams(cls) -> dict[str, Any]:
         return {"width": 512, "blocks": 3, "latent": 64, "d_lr": 2e-4}
 
-    def _build(self) -> nn.Module:
+    def _build(self) -> _GANNet:
         h = self.hparams
         return _GANNet(self.dim, h["latent"], h["width"], h["blocks"], float(h["d_lr"]))
 
-    def _loss(self, net: nn.Module, batch: Batch) -> torch.Tensor:
+    def _loss(self, net: _GANNet, batch: Batch) -> torch.Tensor:
         y, c = batch
         w = torch.randn(len(y), net.latent, dtype=y.dtype)
         if not net.training:  # validation: moment distance (see the module docstring)

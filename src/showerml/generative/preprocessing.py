@@ -59,6 +59,7 @@ which are conditioned on ``c`` and ``y[:, :L]``.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -73,7 +74,10 @@ _TINY = 1e-30
 _GRID = 1024
 
 
-def logit(p: np.ndarray | torch.Tensor, alpha: float) -> np.ndarray | torch.Tensor:
+ArrayT = TypeVar("ArrayT", np.ndarray, torch.Tensor)
+
+
+def logit(p: ArrayT, alpha: float) -> ArrayT:
     """``log(q / (1 − q))`` with ``q = α + (1 − 2α) p``: finite for p ∈ [0, 1] (numpy arrays or torch tensors)."""
     q = alpha + (1 - 2 * alpha) * p
     if isinstance(q, torch.Tensor):
@@ -225,7 +229,7 @@ class ShowerPreprocessor:
         e = np.asarray(voxels, dtype=np.float64)
         return e + self._noise_mask(e) * rng.uniform(0.0, self.config.noise, size=e.shape)
 
-    def _noise_mask(self, e: np.ndarray | torch.Tensor) -> np.ndarray | torch.Tensor | float:
+    def _noise_mask(self, e: ArrayT) -> ArrayT | float:
         if self.config.noise_on == "all":
             return 1.0
         if self.config.noise_on == "empty":

@@ -16,12 +16,12 @@ from showerml.geometry import Geometry
 
 __all__ = ["MODELS", "build_model", "load_model", "model_class"]
 
-MODELS: dict[str, type[ShowerGenerator]] = {
+MODELS: dict[str, type[ShowerGenerator[Any]]] = {
     cls.kind: cls for cls in (CaloFlowTeacher, CaloFlowStudent, FlowMatching, DDPM, ConditionalVAE, ConditionalGAN)
 }
 
 
-def model_class(kind: str) -> type[ShowerGenerator]:
+def model_class(kind: str) -> type[ShowerGenerator[Any]]:
     """The class registered under ``kind``, or a one-line :class:`InputError` listing the known kinds."""
     if kind not in MODELS:
         raise InputError(f"unknown model '{kind}'; choose one of {', '.join(MODELS)}")
@@ -30,12 +30,12 @@ def model_class(kind: str) -> type[ShowerGenerator]:
 
 def build_model(
     kind: str, geometry: Geometry, hparams: dict[str, Any] | None = None, preprocess: PreprocessConfig | None = None
-) -> ShowerGenerator:
+) -> ShowerGenerator[Any]:
     """A fresh model of ``kind`` (any key of :data:`MODELS`) for ``geometry``."""
     return model_class(kind)(geometry, preprocess, **(hparams or {}))
 
 
-def load_model(directory: str | os.PathLike[str]) -> ShowerGenerator:
+def load_model(directory: str | os.PathLike[str]) -> ShowerGenerator[Any]:
     """Any model folder written by :meth:`ShowerGenerator.save`; a folder that is not one → :class:`DataFileError`."""
     config, state = read_model_folder(directory)
     if config["model"] not in MODELS:

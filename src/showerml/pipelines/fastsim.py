@@ -164,6 +164,7 @@ def sample_incident(
             raise InputError(f"--n must be a positive number of showers, got {n}")
         spectrum = parse_spectrum(energy)
         return spectrum.sample(np.random.default_rng(seed), n), spectrum.spec
+    assert energies_from is not None
     incident = load_showers(energies_from).incident
     if n is not None:
         if n <= 0:
