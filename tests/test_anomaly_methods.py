@@ -68,7 +68,7 @@ def test_run_folder_and_scan(tmp_path: Path) -> None:
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert metrics["methods"]["supervised"]["max_sic"] > 1.5 and summary["n_inject"] == 200
     assert metrics["methods"]["cwola"]["bump_hunt_before"]["significance"] >= 0
-    with pytest.raises(InputError, match="exists"):
+    with pytest.raises(InputError, match="already holds files"):
         run_anomaly(pool, tmp_path / "run", cfg)
     one = MethodConfig(n_models=1, epochs=5, patience=2)
     scan = scan_anomaly(pool, tmp_path / "scan", RunConfig(methods=["supervised"], method=one), [150], [0, 1, 2])

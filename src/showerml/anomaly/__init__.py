@@ -4,6 +4,8 @@ Every method follows :class:`~showerml.anomaly.base.AnomalyMethod`: ``fit(Anomal
 """
 
 from showerml.anomaly.base import AnomalyInputs, AnomalyMethod, MethodConfig, Regions, aux_features
-from showerml.anomaly.methods import METHODS, make_method
+from showerml.anomaly.methods import METHODS, make_method, unmet
 
-__all__ = ["METHODS", "AnomalyInputs", "AnomalyMethod", "MethodConfig", "Regions", "aux_features", "make_method"]
+__all__ = [
+    "METHODS", "AnomalyInputs", "AnomalyMethod", "MethodConfig", "Regions", "aux_features", "make_method", "unmet",
+]

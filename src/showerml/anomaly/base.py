@@ -14,7 +14,10 @@ import numpy as np
 
 from showerml.errors import InputError
 
-__all__ = ["AnomalyInputs", "AnomalyMethod", "MethodConfig", "Regions", "aux_features"]
+__all__ = ["MIN_EVENTS", "MIN_SIDEBAND", "AnomalyInputs", "AnomalyMethod", "MethodConfig", "Regions", "aux_features"]
+
+MIN_EVENTS = 10  # fewest events of a sample a classifier may be trained on
+MIN_SIDEBAND = 20  # fewest sideband events: the density estimates of ANODE and CATHODE need 20
 
 
 def aux_features(features: np.ndarray) -> np.ndarray:
@@ -53,8 +56,9 @@ class Regions:
         return ((mjj >= lo) & (mjj < self.sr_lo)) | ((mjj >= self.sr_hi) & (mjj < hi))
 
     def describe(self) -> str:
-        sb = f"{self.sb_lo or 0:g}–{self.sb_hi or np.inf:g}"
-        return f"SR {self.sr_lo / 1000:g}–{self.sr_hi / 1000:g} TeV, sidebands {sb} GeV outside it"
+        lo = "0" if self.sb_lo is None else f"{self.sb_lo / 1000:g}"
+        hi = "∞" if self.sb_hi is None else f"{self.sb_hi / 1000:g}"
+        return f"SR {self.sr_lo / 1000:g}–{self.sr_hi / 1000:g} TeV, sidebands {lo}–{hi} TeV outside it"
 
 
 @dataclass
@@ -64,12 +68,15 @@ class AnomalyInputs:
     ``data``: the observed events (N, 5) — background plus any injected signal, labels hidden.
     ``reference``: an independent, perfectly modelled background sample (N_ref, 5) — idealized AD and supervised.
     ``signal``: a labelled signal sample (N_sig, 5) — supervised only.
+    ``validation``: observed events of the same kind as ``data`` kept apart for early stopping (the official
+    ``innerdata_val``/``outerdata_val`` split); without it each network stops on a random 20 % of its own inputs.
     """
 
     data: np.ndarray
     regions: Regions
     reference: np.ndarray | None = None
     signal: np.ndarray | None = None
+    validation: np.ndarray | None = None
 
     def sr(self, array: np.ndarray) -> np.ndarray:
         return array[self.regions.in_sr(array[:, 0])]
@@ -79,9 +86,33 @@ class AnomalyInputs:
 
     def need(self, what: str, method: str) -> np.ndarray:
         array = getattr(self, what)
-        if array is None or len(self.sr(array)) < 10:
+        if array is None or len(self.sr(array)) < MIN_EVENTS:
             raise InputError(f"{method} needs a {what} sample with events in the signal region")
         return array
+
+    def missing(self, needs: tuple[str, ...]) -> tuple[str, str] | None:
+        """The first of ``needs`` ("reference", "signal", "sidebands") these inputs lack and what it takes, in words;
+        None if nothing is missing."""
+        for what in needs:
+            if what == "sidebands":
+                n_sb = int(np.sum(self.regions.in_sb(self.data[:, 0])))
+                if n_sb < MIN_SIDEBAND:
+                    return what, (f"sideband data (events outside the SR {self.regions.sr_lo / 1000:g}–"
+                                  f"{self.regions.sr_hi / 1000:g} TeV; the data hold {n_sb}, at least {MIN_SIDEBAND} "
+                                  "needed)")
+            else:
+                array = getattr(self, what)
+                n = 0 if array is None else len(self.sr(array))
+                if n < MIN_EVENTS:
+                    return what, f"a {what} sample with at least {MIN_EVENTS} events in the SR (has {n})"
+        return None
+
+    def validation_part(self, region: str, minimum: int = MIN_EVENTS) -> np.ndarray | None:
+        """The SR or SB ("sr"/"sb") part of ``validation``, or None without enough events there."""
+        if self.validation is None:
+            return None
+        part = self.sr(self.validation) if region == "sr" else self.sb(self.validation)
+        return part if len(part) >= minimum else None
 
 
 @dataclass
@@ -115,6 +146,7 @@ class AnomalyMethod(ABC):
     """One anomaly-detection method: ``fit(inputs)`` then ``score(features)``."""
 
     name: str = ""
+    needs: tuple[str, ...] = ()  # what the method needs beyond the data: "reference", "signal", "sidebands"
 
     def __init__(self, config: MethodConfig | None = None) -> None:
         self.config = config or MethodConfig()

@@ -1,6 +1,7 @@
 """Classifier ensembles for weak and full supervision: MLPs through the shared training loop, or sklearn BDTs.
 
-Each member trains on its own random 80/20 split (seed ``seed + i``) with class weights that balance the two labels,
+Each member trains on its own random 80/20 split (seed ``seed + i``), or on all examples when a separate validation
+set is given (members then differ by initialisation and batch order), with class weights that balance the labels,
 minimising the weighted binary cross-entropy L = −Σ w_i [y_i ln σ(f_i) + (1 − y_i) ln(1 − σ(f_i))] / Σ w_i, with early
 stopping on the validation loss. The ensemble output is the mean member probability (CATHODE, arXiv:2109.00546,
 averages an ensemble the same way).
@@ -74,18 +75,30 @@ class ClassifierEnsemble:
         self.members: list = []
         self.scaler: Standardizer | None = None
 
-    def fit(self, x: np.ndarray, y: np.ndarray) -> ClassifierEnsemble:
+    def fit(
+        self, x: np.ndarray, y: np.ndarray, validation: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> ClassifierEnsemble:
+        """Train every member; ``validation`` = (x_val, y_val) for early stopping instead of a random 20 %."""
         y = np.asarray(y, dtype=np.float64)
         if len(np.unique(y)) != 2 or min(np.sum(y == 0), np.sum(y == 1)) < 5:
             raise InputError("a classifier needs at least 5 examples of each class to train")
         self.scaler = Standardizer(x)
         z, w = self.scaler(x), balanced_weights(y)
+        if validation is not None:
+            yv = np.asarray(validation[1], dtype=np.float64)
+            z = np.concatenate([z, self.scaler(validation[0])])
+            w = np.concatenate([w, balanced_weights(yv)])
+            y = np.concatenate([y, yv])
+        n_fit = len(x)
         self.members = []
         for i in range(self.n_models):
             rng = np.random.default_rng(self.seed + i)
-            order = rng.permutation(len(z))
-            n_val = max(int(0.2 * len(z)), 1)
-            val, tr = order[:n_val], order[n_val:]
+            if validation is not None:
+                tr, val = rng.permutation(n_fit), np.arange(n_fit, len(z))
+            else:
+                order = rng.permutation(len(z))
+                n_val = max(int(0.2 * len(z)), 1)
+                val, tr = order[:n_val], order[n_val:]
             self.members.append(self._fit_member(z, y, w, tr, val, self.seed + i))
         return self
 

@@ -57,7 +57,10 @@ class ConditionalFlow:
         return torch.as_tensor(((np.asarray(m) / 1000.0 - self.m_mean) / self.m_std)[:, None], dtype=torch.float32)
 
     # -- interface ----------------------------------------------------------------------------------------------
-    def fit(self, x: np.ndarray, m: np.ndarray) -> ConditionalFlow:
+    def fit(
+        self, x: np.ndarray, m: np.ndarray, validation: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> ConditionalFlow:
+        """Maximum likelihood on (x, m); ``validation`` = (x_val, m_val) for early stopping instead of a random 20 %."""
         if len(x) < 20:
             raise InputError(f"a density estimate needs at least 20 training events, got {len(x)}")
         span = x.max(axis=0) - x.min(axis=0)
@@ -72,9 +75,15 @@ class ConditionalFlow:
         torch.manual_seed(self.seed)
         self.flow = zuko.flows.MAF(x.shape[1], 1, transforms=self.transforms, hidden_features=self.hidden)
         yt, ct = torch.as_tensor(y, dtype=torch.float32), self._context(m)
-        order = np.random.default_rng(self.seed).permutation(len(yt))
-        n_val = max(int(0.2 * len(yt)), 1)
-        val, tr = torch.as_tensor(order[:n_val]), torch.as_tensor(order[n_val:])
+        if validation is not None:
+            yv, _ = self._forward(np.asarray(validation[0]))
+            yt = torch.cat([yt, torch.as_tensor(yv, dtype=torch.float32)])
+            ct = torch.cat([ct, self._context(np.asarray(validation[1]))])
+            tr, val = torch.arange(len(y)), torch.arange(len(y), len(yt))
+        else:
+            order = np.random.default_rng(self.seed).permutation(len(yt))
+            n_val = max(int(0.2 * len(yt)), 1)
+            val, tr = torch.as_tensor(order[:n_val]), torch.as_tensor(order[n_val:])
 
         def nll(flow: torch.nn.Module, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
             return -flow(batch[1]).log_prob(batch[0]).mean()

@@ -12,7 +12,17 @@ __all__ = ["anomaly_app", "register"]
 
 anomaly_app = typer.Typer(help="Resonant anomaly detection on dijets (LHCO-style features).", no_args_is_help=True)
 
-DATA = typer.Option(..., "--data", "-d", help="Feature file(s): showerml dijet .h5, LHCO features .h5, CATHODE .npy.")
+DATA = typer.Option(None, "--data", "-d", help="Labelled feature file(s) pooled and split per seed: showerml dijet "
+                    ".h5, LHCO features .h5, CATHODE .npy.")
+TRAIN = typer.Option(None, "--train", help="The observed data as given, e.g. innerdata_train.npy and "
+                     "outerdata_train.npy (repeat the option); needs --test.")
+VAL = typer.Option(None, "--val", help="Observed data kept for early stopping, e.g. innerdata_val.npy, "
+                   "outerdata_test.npy (with --train).")
+TEST = typer.Option(None, "--test", help="Labelled test events, e.g. innerdata_test.npy (with --train).")
+REFERENCE = typer.Option(None, "--reference", help="Background-only SR events for the idealized detector, e.g. "
+                         "innerdata_extrabkg_train.npy (with --train or --data).")
+SIGNAL = typer.Option(None, "--signal", help="Labelled SR signal for the supervised classifier, e.g. "
+                      "innerdata_extrasig_train.npy (with --train).")
 METHOD = typer.Option("all", "--method", "-m", help="supervised, idealized, cwola, anode, cathode, autoencoder, "
                       "a comma list, or all.")
 SR = typer.Option("3.3,3.7", "--sr", help="Signal region in m_jj, TeV: LOW,HIGH.")
@@ -42,6 +52,56 @@ def _ints(text: str, name: str) -> list[int]:
         raise InputError(f"{name} takes comma-separated integers, got '{text}'") from None
 
 
+def _read(paths: list[Path] | None):  # type: ignore[no-untyped-def]
+    """One sample from the files (duplicates across them removed, with a note), or None."""
+    from showerml.io.lhco import DijetSample, read_dijet
+    from showerml.pipelines.anomaly_inputs import drop_duplicates
+
+    if not paths:
+        return None, []
+    samples, notes = drop_duplicates([(str(p), read_dijet(p)) for p in paths])
+    return DijetSample.concatenate([s for s in samples if s is not None]), notes
+
+
+def _inputs(data, train, val, test, reference, signal, inject):  # type: ignore[no-untyped-def]
+    """(pool or Roles, reference, notes, source) from the options, checked for a consistent combination."""
+    from showerml.pipelines.anomaly_inputs import Roles
+
+    if bool(data) == bool(train):
+        raise InputError("give either --data FILE (a labelled pool, split per seed) or --train FILE with --test FILE "
+                         "(the official roles)")
+    if data and (val or test or signal):
+        raise InputError("--val, --test and --signal go with --train; with --data the pool is split per seed")
+    if train and not test:
+        raise InputError("--train needs --test FILE (labelled test events, e.g. innerdata_test.npy)")
+    if train and inject is not None:
+        raise InputError("--inject applies to --data; with --train the data already hold their signal")
+    ref, notes = _read(reference)
+    source = {"data": data, "train": train, "val": val, "test": test, "reference": reference, "signal": signal}
+    source_text = "; ".join(f"{k}: {','.join(map(str, v))}" for k, v in source.items() if v)
+    if data:
+        pool, more = _read(data)
+        return pool, ref, notes + more, source_text
+    parts = {}
+    for name, paths in (("train", train), ("val", val), ("test", test), ("signal", signal)):
+        parts[name], more = _read(paths)
+        notes += more
+    return Roles(reference=ref, **parts), None, notes, source_text
+
+
+def _echo_run(summary: dict, notes: list[str]) -> None:  # type: ignore[type-arg]
+    from showerml.metrics.anomaly import format_rejection
+
+    for note in [*notes, *summary["notes"]]:
+        typer.echo(f"note: {note}")
+    typer.echo(f"S/B = {100 * summary['s_over_b_sr']:.2f} % in the SR ({summary['n_signal_sr']} signal, "
+               f"{summary['n_background_sr']} background)")
+    for name, m in summary["methods"].items():
+        rej = format_rejection(m["rejection_05"], m["rejection_05_lower_bound"])
+        typer.echo(f"{name:12s} max SIC {m['max_sic']:6.2f}  1/eps_B(0.5) {rej:>8s}  "
+                   f"AUC {m['auc']:.3f}  ({m['train_seconds']:.0f} s)")
+
+
 def _config(method: str, sr: str, sb: str, classifier: str, ensemble: int, epochs: int, inject: int, seed: int,
             quiet: bool):  # type: ignore[no-untyped-def]
     from showerml.anomaly import METHODS, MethodConfig, Regions
@@ -51,16 +111,22 @@ def _config(method: str, sr: str, sb: str, classifier: str, ensemble: int, epoch
     sb_lo, sb_hi = _pair(sb, "--sb") if sb else (None, None)
     methods = list(METHODS) if method == "all" else [m.strip() for m in method.split(",") if m.strip()]
     cfg = MethodConfig(classifier=classifier, n_models=ensemble, epochs=epochs, flow_epochs=epochs, progress=not quiet)
-    return RunConfig(methods, Regions(lo, hi, sb_lo, sb_hi), inject, seed, cfg)
+    return RunConfig(methods, Regions(lo, hi, sb_lo, sb_hi), inject, seed, cfg, skip_inapplicable=method == "all")
 
 
 @anomaly_app.command("run")
 def run(
     data: list[Path] = DATA,
+    train: list[Path] = TRAIN,
+    val: list[Path] = VAL,
+    test: list[Path] = TEST,
+    reference: list[Path] = REFERENCE,
+    signal: list[Path] = SIGNAL,
     method: str = METHOD,
     sr: str = SR,
     sb: str = SB,
-    inject: int = typer.Option(1000, "--inject", help="Signal events injected into the data."),
+    inject: int = typer.Option(None, "--inject", help="Signal events injected into the data (with --data; "
+                               "default 1000)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the split and of the training."),
     classifier: str = CLASSIFIER,
     ensemble: int = ENSEMBLE,
@@ -70,23 +136,21 @@ def run(
     quiet: bool = QUIET,
 ) -> None:
     """Train the chosen methods once and write config.json, metrics.json, figures/ and report.html."""
-    from showerml.io.lhco import read_dijet_files
+    from showerml.io.runfolder import RunFolder
     from showerml.pipelines.anomaly import run_anomaly
 
-    config = _config(method, sr, sb, classifier, ensemble, epochs, inject, seed, quiet)
-    pool = read_dijet_files(data)
-    summary = run_anomaly(pool, out, config, overwrite, source=",".join(map(str, data)))
-    typer.echo(f"S/B = {100 * summary['s_over_b_sr']:.2f} % in the SR ({summary['n_signal_sr']} signal, "
-               f"{summary['n_background_sr']} background)")
-    for name, m in summary["methods"].items():
-        typer.echo(f"{name:12s} max SIC {m['max_sic']:6.2f}  1/eps_B(0.5) {m['rejection_05']:8.1f}  "
-                   f"AUC {m['auc']:.3f}  ({m['train_seconds']:.0f} s)")
+    config = _config(method, sr, sb, classifier, ensemble, epochs, 1000 if inject is None else inject, seed, quiet)
+    RunFolder(out, overwrite=overwrite)  # check --out before reading any data
+    pool, ref, notes, source = _inputs(data, train, val, test, reference, signal, inject)
+    summary = run_anomaly(pool, out, config, overwrite, source=source, reference=ref)
+    _echo_run(summary, notes)
     typer.echo(f"report: {Path(out) / 'report.html'}")
 
 
 @anomaly_app.command("scan")
 def scan(
     data: list[Path] = DATA,
+    reference: list[Path] = REFERENCE,
     method: str = METHOD,
     sr: str = SR,
     sb: str = SB,
@@ -100,13 +164,19 @@ def scan(
     quiet: bool = QUIET,
 ) -> None:
     """Signal-injection scan: methods × injections × seeds; medians and 16–84 % bands of max SIC."""
-    from showerml.io.lhco import read_dijet_files
+    from showerml.io.runfolder import RunFolder
     from showerml.pipelines.anomaly import scan_anomaly
 
     injections, seed_list = _ints(inject, "--inject"), _ints(seeds, "--seeds")
     config = _config(method, sr, sb, classifier, ensemble, epochs, 0, 0, quiet)
-    pool = read_dijet_files(data)
-    summary = scan_anomaly(pool, out, config, injections, seed_list, overwrite, source=",".join(map(str, data)))
+    if not data:
+        raise InputError("anomaly scan injects signal into a labelled pool: give --data FILE (for the official files "
+                         "as given, use anomaly run --train … --test …)")
+    RunFolder(out, overwrite=overwrite)
+    pool, ref, notes, source = _inputs(data, None, None, None, reference, None, None)
+    summary = scan_anomaly(pool, out, config, injections, seed_list, overwrite, source=source, reference=ref)
+    for note in [*notes, *summary["notes"]]:
+        typer.echo(f"note: {note}")
     for row in summary["bands"]:
         typer.echo(f"{row['method']:12s} S/B {100 * row['s_over_b']:6.2f} %  max SIC {row['max_sic_median']:6.2f} "
                    f"[{row['max_sic_p16']:.2f}, {row['max_sic_p84']:.2f}]")

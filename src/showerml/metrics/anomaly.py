@@ -7,7 +7,9 @@ Plain functions on arrays (scores: higher = more signal-like; labels: 1 signal, 
   evaluated only where ε_B ≥ max(``eps_b_min``, ``min_background`` / N_B), so that one background event cannot
   dominate (CATHODE, Hallin et al., arXiv:2109.00546, require the ε_B⁻¹ statistical error below 20 %, i.e. ≥ 25
   background events). A random score gives SIC = √ε_B ≤ 1; a perfect one 1/√ε_B,min.
-- Rejection R(ε_S) = 1/ε_B at the threshold that keeps a fraction ε_S of the signal.
+- Rejection R(ε_S) = 1/ε_B at the threshold that keeps a fraction ε_S of the signal. The same statistical floor
+  applies: where fewer than ``min_background`` test background events pass the cut, ε_B is not measured and only
+  the bound R ≥ N_B / ``min_background`` is reported (flagged, and printed as "≥ x"), never a value.
 - Bump hunt: the m_jj histogram outside the signal region is fitted with the dijet function
   f(x) = p0 (1 − x)^p1 / x^(p2 + p3 ln x), x = m_jj/√s (CDF, PRD 79 (2009) 112002; ATLAS arXiv:1703.09127) by a
   binned Poisson likelihood; its integral over the SR gives the expected background b. With n events observed,
@@ -33,8 +35,10 @@ __all__ = [
     "bump_hunt",
     "dijet_function",
     "efficiencies",
+    "format_rejection",
     "max_sic",
     "rejection_at",
+    "rejection_bound",
     "sic_curve",
 ]
 
@@ -77,16 +81,36 @@ def max_sic(scores: np.ndarray, labels: np.ndarray, eps_b_min: float = 1e-4, min
     return float(np.max(sic)) if len(sic) else float("nan")
 
 
-def rejection_at(scores: np.ndarray, labels: np.ndarray, eps_s: float) -> float:
+def rejection_at(scores: np.ndarray, labels: np.ndarray, eps_s: float, min_background: int = 1) -> float:
     """1/ε_B at signal efficiency ``eps_s`` (linear interpolation of the ROC curve).
 
-    ε_B is floored at 1/N_B, so a cut that removes every test background event reports N_B (a lower bound).
+    ε_B is floored at ``min_background``/N_B: below it the value is the lower bound N_B/``min_background``
+    (:func:`rejection_bound` says which).
     """
+    return rejection_bound(scores, labels, eps_s, min_background)[0]
+
+
+def rejection_bound(
+    scores: np.ndarray, labels: np.ndarray, eps_s: float, min_background: int = 25
+) -> tuple[float, bool]:
+    """(R, is_lower_bound): R = 1/ε_B at ``eps_s``, or N_B/``min_background`` flagged when fewer background events
+    than ``min_background`` pass the cut (ε_B below its statistical floor)."""
     if not 0.0 < eps_s <= 1.0:
         raise InputError(f"signal efficiency must be in (0, 1], got {eps_s}")
     es, eb = efficiencies(scores, labels)
     n_b = int(np.sum(np.asarray(labels) == 0))
-    return 1.0 / max(float(np.interp(eps_s, es, eb)), 1.0 / n_b)
+    floor = max(min_background, 1) / n_b
+    eps_b = float(np.interp(eps_s, es, eb))
+    if eps_b < floor:
+        return 1.0 / floor, True
+    return 1.0 / eps_b, False
+
+
+def format_rejection(value: float | None, lower_bound: bool) -> str:
+    """"≥ 320" for a bound, "45.1" for a measured rejection, "n/a" for none."""
+    if value is None or not np.isfinite(value):
+        return "n/a"
+    return f"≥ {value:.0f}" if lower_bound else f"{value:.1f}"
 
 
 @dataclass(frozen=True)
@@ -97,6 +121,8 @@ class AnomalyMetrics:
     rejection_05: float
     n_signal: int
     n_background: int
+    rejection_02_lower_bound: bool = False  # True: fewer than min_background events pass; only R ≥ value is known
+    rejection_05_lower_bound: bool = False
 
     def to_dict(self) -> dict[str, float]:
         return asdict(self)
@@ -105,16 +131,24 @@ class AnomalyMetrics:
 def anomaly_metrics(
     scores: np.ndarray, labels: np.ndarray, eps_b_min: float = 1e-4, min_background: int = 25
 ) -> AnomalyMetrics:
-    """AUC, max SIC, rejection at ε_S = 0.2 and 0.5 in one call."""
+    """AUC, max SIC, rejection at ε_S = 0.2 and 0.5 (with their lower-bound flags) in one call."""
     s, y = _check(scores, labels)
+    r02, b02 = rejection_bound(s, y, 0.2, min_background)
+    r05, b05 = rejection_bound(s, y, 0.5, min_background)
     return AnomalyMetrics(
         auc=float(roc_auc_score(y, s)),
         max_sic=max_sic(s, y, eps_b_min, min_background),
-        rejection_02=rejection_at(s, y, 0.2),
-        rejection_05=rejection_at(s, y, 0.5),
+        rejection_02=r02,
+        rejection_05=r05,
         n_signal=int(np.sum(y == 1)),
         n_background=int(np.sum(y == 0)),
+        rejection_02_lower_bound=b02,
+        rejection_05_lower_bound=b05,
     )
+
+
+def _tev(pair: tuple[float, float]) -> str:
+    return f"{pair[0] / 1000:g}–{pair[1] / 1000:g} TeV"
 
 
 def dijet_function(x: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -153,7 +187,7 @@ def bump_hunt(
     """Fit the dijet function to the m_jj histogram (GeV) in ``fit_range`` outside ``sr`` and compare in the SR."""
     lo, hi = fit_range
     if not (lo < sr[0] < sr[1] < hi):
-        raise InputError(f"the signal region {sr} must lie inside the fit range {fit_range}")
+        raise InputError(f"the signal region {_tev(sr)} must lie inside the fit range {_tev(fit_range)}")
     inner = np.arange(sr[0], sr[1] + 0.5 * bin_width, bin_width)
     edges = np.unique(np.concatenate([np.arange(sr[0], lo - 1e-9, -bin_width)[::-1], inner,
                                       np.arange(sr[1], hi + 1e-9, bin_width)]))
@@ -162,7 +196,7 @@ def bump_hunt(
     in_sr = (centres > sr[0]) & (centres < sr[1])
     x, n, width = centres[~in_sr] / sqrt_s, counts[~in_sr], np.diff(edges)[~in_sr]
     if n.sum() < 10:
-        raise InputError(f"only {n.sum()} events in the sidebands of the fit range {fit_range}; widen it")
+        raise InputError(f"only {n.sum()} events in the sidebands of the fit range {_tev(fit_range)}; widen it")
 
     def nll(p: np.ndarray) -> float:
         mu = np.clip(dijet_function(x, p) * width, 1e-12, 1e12)
