@@ -10,7 +10,8 @@ import h5py
 import numpy as np
 import pytest
 
-from showerml.detectors.dampe import DampeSimulator, parse_particle, read_dampe
+from showerml.detectors.dampe import DampeSimulator, parse_particle
+from showerml.io.dampe import read_dampe
 from showerml.detectors.dampe import geometry as geo
 from showerml.errors import DataFileError, InputError
 from showerml.pipelines.simulate import simulate_to_file

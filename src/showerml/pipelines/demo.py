@@ -66,8 +66,8 @@ def _geant4_section(run: Path, report: Report, metrics: dict[str, Any], seed: in
 
 
 def _dampe_section(run: Path, report: Report, metrics: dict[str, Any], seed: int) -> None:
-    from showerml.detectors.dampe.layout import read_dampe
-    from showerml.report.dampe_display import dampe_demo_figures
+    from showerml.io.dampe import read_dampe
+    from showerml.pipelines.dampe_demo import dampe_demo_figures
 
     report.heading("DAMPE-like space detector: event displays")
     report.paragraph(

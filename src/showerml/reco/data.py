@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from showerml.detectors.dampe.layout import read_dampe
+from showerml.io.dampe import read_dampe
 from showerml.errors import InputError
 
 __all__ = ["TASKS", "RecoSample", "load_sample", "split_indices", "DEPOSIT_BINS_GEV", "PDG_ELECTRON", "PDG_GAMMA"]

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
 
 import numpy as np
 
 from showerml.detectors.dampe import geometry as geo
-from showerml.detectors.dampe.layout import DampeEvents, read_dampe
+from showerml.io.dampe import DampeEvents, read_dampe
 
-__all__ = ["draw_dampe_event", "dampe_demo_figures"]
+__all__ = ["draw_dampe_event"]
 
 _ORIGIN_STYLE = {0: ("primary", "#d62728"), 1: ("secondary", "#ff7f0e"), 2: ("back-scatter", "#1f77b4"),
                  3: ("noise", "#7f7f7f")}
@@ -124,39 +123,3 @@ def draw_dampe_event(source: DampeEvents | Mapping[str, np.ndarray] | str | os.P
         f"back-scattered {int(ev['n_backscatter'])}   saturated bars {int(ev['bgo_n_saturated'])}"
     )
     return fig
-
-
-def _pick(events: DampeEvents, kind: str) -> int:
-    """A readable event: near-vertical, and for hadrons interacting early in the BGO (the 100 TeV one: most albedo)."""
-    theta = events["theta"]
-    good = theta < np.radians(25)
-    if kind in ("hadron", "albedo"):
-        depth = events["first_interaction_depth"]
-        good &= (depth >= 0) & (depth < 120)
-    candidates = np.flatnonzero(good) if good.any() else np.arange(len(events))
-    if kind == "albedo":
-        return int(candidates[np.argmax(events["n_backscatter"][candidates])])
-    return int(candidates[0])
-
-
-def dampe_demo_figures(out_dir: str | os.PathLike[str], seed: int = 0) -> list[tuple[str, object]]:
-    """Simulate the demo sample into ``out_dir`` (e−, p, He at 1 TeV; p at 100 TeV) and draw one event of each."""
-    from showerml.detectors.dampe.simulator import DampeSimulator
-    from showerml.pipelines.simulate import simulate_to_file
-    from showerml.spectra import parse_spectrum
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    samples = [("e-", "fixed:1000", 40, "em", "a 1 TeV electron: a narrow shower peaking in the first third"),
-               ("p", "fixed:1000", 40, "hadron", "a 1 TeV proton: late start, wide, leaking shower"),
-               ("He", "fixed:1000", 40, "hadron", "a 1 TeV helium nucleus: PSD and STK charge ≈ 4× a proton's"),
-               ("p", "fixed:100000", 30, "albedo", "a 100 TeV proton: back-scattered secondaries bury the track")]
-    figures = []
-    for i, (particle, energy, n, kind, caption) in enumerate(samples):
-        path = out / f"dampe_{particle}_{energy.split(':')[1]}GeV.h5"
-        simulate_to_file(DampeSimulator(particle, chunk_size=n), n, parse_spectrum(energy), seed + i, path,
-                         overwrite=True, progress=False)
-        events = read_dampe(path)
-        index = _pick(events, kind)
-        figures.append((f"DAMPE: {caption} ({path.name}, event {index})", draw_dampe_event(events, index)))
-    return figures

@@ -1,4 +1,6 @@
-"""The DAMPE event layout: dataset names, per-event shapes, units; reading with validation.
+"""The DAMPE event layout: dataset names, per-event shapes and units of what the simulator produces.
+
+Pure data (no file access): reading and validating files is :mod:`showerml.io.dampe`.
 
 Files written by ``showerml simulate dampe`` carry ``detector = "dampe"`` and these datasets (N events; M = the
 padded number of STK clusters, attribute ``max_clusters``):
@@ -28,17 +30,9 @@ n_trials                   (N,)             —        isotropic trials consumed
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from typing import Any
 
-import h5py
-import numpy as np
-
-from showerml.errors import DataFileError
-from showerml.io.hdf5 import open_h5
-
-__all__ = ["DatasetInfo", "DampeLayout", "DAMPE_LAYOUT", "DampeEvents", "read_dampe"]
+__all__ = ["DatasetInfo", "DampeLayout", "DAMPE_LAYOUT"]
 
 
 @dataclass(frozen=True)
@@ -58,26 +52,6 @@ class DampeLayout:
             f"{k} (N{''.join(', ' + ('M' if s is None else str(s)) for s in v.shape)}) {v.unit}"
             for k, v in self.datasets.items()
         )
-
-    def check(self, f: h5py.File, path: object) -> int:
-        """Check presence, shapes and event counts; return N."""
-        counts = set()
-        for key, info in self.datasets.items():
-            if key not in f or not isinstance(f[key], h5py.Dataset):
-                raise DataFileError(path, f"missing dataset '{key}' required by the DAMPE layout")
-            shape = f[key].shape
-            tail = shape[1:]
-            if len(tail) != len(info.shape) or any(w is not None and w != g for w, g in zip(info.shape, tail,
-                                                                                             strict=True)):
-                want = "(N" + "".join(", " + ("M" if s is None else str(s)) for s in info.shape) + ")"
-                raise DataFileError(path, f"dataset '{key}' has shape {shape}, the DAMPE layout needs {want}")
-            counts.add(shape[0])
-        if len(counts) != 1:
-            raise DataFileError(path, "DAMPE datasets hold different numbers of events")
-        n = counts.pop()
-        if n == 0:
-            raise DataFileError(path, "the file holds no events")
-        return n
 
 
 DAMPE_LAYOUT = DampeLayout({
@@ -102,55 +76,3 @@ DAMPE_LAYOUT = DampeLayout({
     "n_backscatter": DatasetInfo((), "count", True),
     "n_trials": DatasetInfo((), "count", True),
 })
-
-
-@dataclass
-class DampeEvents:
-    """Arrays of a DAMPE file (or a slice of it) and the file attributes."""
-
-    arrays: dict[str, np.ndarray]
-    attrs: dict[str, Any]
-
-    def __len__(self) -> int:
-        return len(self.arrays["energy"])
-
-    def __getitem__(self, key: str) -> np.ndarray:
-        return self.arrays[key]
-
-    def clusters(self, i: int) -> np.ndarray:
-        """The valid STK clusters (k, 4) of event ``i``."""
-        return self.arrays["stk_clusters"][i, : int(self.arrays["stk_n_clusters"][i])]
-
-    def acceptance_from_trials(self) -> tuple[float, float]:
-        """(G, σ_G) in m² sr from this file's own trials: A_gen π N / Σ trials (binomial error)."""
-        g_gen = float(self.attrs.get("acceptance_generation_m2sr", 0.0))
-        trials = float(self.arrays["n_trials"].sum())
-        f = len(self) / trials
-        return g_gen * f, g_gen * float(np.sqrt(f * (1 - f) / trials))
-
-
-def read_dampe(path: str | os.PathLike[str], events: slice | None = None) -> DampeEvents:
-    """Read and validate a DAMPE file (all events, or ``events``); one-line :class:`DataFileError` on problems."""
-    with open_h5(path) as f:
-        detector = f.attrs.get("detector")
-        detector = detector.decode() if isinstance(detector, bytes) else detector
-        if detector not in (None, "dampe"):
-            raise DataFileError(path, f"this is a '{detector}' file, not a DAMPE one")
-        DAMPE_LAYOUT.check(f, path)
-        sel = events if events is not None else slice(None)
-        arrays = {k: f[k][sel] for k in DAMPE_LAYOUT.datasets}
-        attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
-    for key, array in arrays.items():
-        if array.dtype.kind == "f":
-            bad = ~np.isfinite(array.reshape(len(array), -1)).all(axis=1)
-            if bad.any():
-                raise DataFileError(path, f"dataset '{key}' holds NaN or inf (first in event {int(np.argmax(bad))})")
-        if DAMPE_LAYOUT.datasets[key].nonnegative:
-            neg = (array.reshape(len(array), -1) < 0).any(axis=1)
-            if neg.any():
-                first = int(np.argmax(neg))
-                raise DataFileError(path, f"dataset '{key}' holds negative values (first in event {first})")
-    n_max = arrays["stk_clusters"].shape[1]
-    if (arrays["stk_n_clusters"] > n_max).any():
-        raise DataFileError(path, f"stk_n_clusters exceeds the padded size {n_max}")
-    return DampeEvents(arrays, attrs)
