@@ -73,9 +73,10 @@ DAMPE_NUCLEI_RANGE = EnergyRange(40.0, 316_000.0, "the energies of DAMPE's publi
 
 def em_spots(e_gev: np.ndarray | float, spots_per_gev: float, spots_power: float, min_spots: int,
              halo_spots_per_gev: float = 0.0) -> np.ndarray:
-    """Mean spots of one EM shower: core max(k E^p, min), halo k_h E, and ≈ 64 spots of the primary's track."""
+    """Mean spots of one EM shower: core max(k E^p, min), halo k_h E, and ≤ 32 spots of the primary's track (one per
+    X0/4 over half the depth of the maximum)."""
     e = np.asarray(e_gev, dtype=float)
-    return np.maximum(spots_per_gev * e**spots_power, min_spots) + halo_spots_per_gev * e + 64.0
+    return np.maximum(spots_per_gev * e**spots_power, min_spots) + halo_spots_per_gev * e + 32.0
 
 
 def hadron_spots(e_gev: np.ndarray | float, spots_per_gev: float, spots_power: float, em_spots_per_gev: float,
@@ -83,12 +84,12 @@ def hadron_spots(e_gev: np.ndarray | float, spots_per_gev: float, spots_power: f
     """Upper estimate of the spots of one hadron shower: the hadronic part k E^p plus the π0 sub-showers.
 
     n_sub = 1 + Poisson(ln E) sub-showers share at most E, so Σ k E_i^p ≤ k n_sub^(1−p) E^p (concavity); n_sub is
-    taken at its mean plus four standard deviations.
+    taken at its mean plus three standard deviations.
     """
     e = np.maximum(np.asarray(e_gev, dtype=float), 1e-3)
     lam = np.log(np.maximum(e, 1.0))
-    n_sub = 1.0 + lam + 4.0 * np.sqrt(lam) + 4.0
-    em = em_spots_per_gev * n_sub ** (1.0 - em_spots_power) * e**em_spots_power + n_sub * (em_min_spots + 64)
+    n_sub = 1.0 + lam + 3.0 * np.sqrt(lam)
+    em = em_spots_per_gev * n_sub ** (1.0 - em_spots_power) * e**em_spots_power + n_sub * (em_min_spots + 32)
     return spots_per_gev * e**spots_power + em + 256.0
 
 
