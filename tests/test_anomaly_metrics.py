@@ -11,8 +11,10 @@ from showerml.metrics.anomaly import (
     asimov_significance,
     bump_hunt,
     dijet_function,
+    format_rejection,
     max_sic,
     rejection_at,
+    rejection_bound,
     sic_curve,
 )
 
@@ -86,3 +88,25 @@ def test_bump_hunt_finds_bump_and_not_fluctuation() -> None:
 def test_asimov_significance() -> None:
     assert asimov_significance(100, 100) == 0.0
     assert asimov_significance(1100, 1000) == pytest.approx(100 / np.sqrt(1000), rel=0.05)  # ≈ s/√b for s ≪ b
+
+
+def test_rejection_below_its_floor_is_only_a_bound() -> None:
+    """Few test background events (the demo's case): a perfect score removes every one of them, so 1/ε_B is unknown
+    beyond N_B/25; it is flagged and printed as a bound, never as a value."""
+    rng = np.random.default_rng(4)
+    labels = np.r_[np.zeros(600), np.ones(200)].astype(int)
+    perfect = labels + 0.01 * rng.random(len(labels))
+    m = anomaly_metrics(perfect, labels, min_background=25)
+    assert m.rejection_05_lower_bound and m.rejection_02_lower_bound
+    assert m.rejection_05 == pytest.approx(600 / 25)
+    assert format_rejection(m.rejection_05, m.rejection_05_lower_bound) == "≥ 24"
+    # a realistic, measurable case keeps its value and no flag
+    good = rng.normal(labels * 1.5, 1.0)
+    r, bound = rejection_bound(good, labels, 0.5, 25)
+    assert not bound and 3 < r < 24
+    assert format_rejection(r, bound) == f"{r:.1f}"
+
+
+def test_bump_hunt_messages_in_tev() -> None:
+    with pytest.raises(InputError, match=r"2\.8–5\.2 TeV; widen it"):
+        bump_hunt(np.full(100, 3500.0), (3300.0, 3700.0), (2800.0, 5200.0))

@@ -183,5 +183,64 @@ def scan(
     typer.echo(f"report: {Path(out) / 'report.html'}")
 
 
+@anomaly_app.command("toy")
+def toy(
+    n_background: int = typer.Option(..., "--n-background", help="Background events."),
+    n_signal: int = typer.Option(0, "--n-signal", help="Signal events (W' → XY-like shapes)."),
+    seed: int = typer.Option(0, "--seed", help="Seed."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output .npy file (CATHODE layout, TeV, with labels)."),
+    overwrite: bool = OVERWRITE,
+) -> None:
+    """A toy dijet sample (numpy only, not physics: the right shapes for tests and quick studies) as a CATHODE .npy."""
+    import io
+
+    import numpy as np
+
+    from showerml.anomaly.toy import toy_dijets
+    from showerml.io.atomic import atomic_write_bytes
+    from showerml.io.hdf5 import check_output_path
+    from showerml.pipelines.anomaly_prepare import cathode_array
+
+    if n_background < 0 or n_signal < 0 or n_background + n_signal == 0:
+        raise InputError(f"--n-background and --n-signal must be ≥ 0 and not both 0, got {n_background}, {n_signal}")
+    if n_background + n_signal > 50_000_000:
+        raise InputError("at most 50,000,000 toy events per file (2.4 GB); write several files")
+    if out.suffix != ".npy":
+        raise InputError(f"--out must name a .npy file, got '{out}'")
+    target = check_output_path(out, overwrite)
+    buffer = io.BytesIO()
+    np.save(buffer, cathode_array(toy_dijets(n_background, n_signal, seed=seed)), allow_pickle=False)
+    atomic_write_bytes(target, buffer.getvalue())
+    typer.echo(f"wrote {n_background} background and {n_signal} signal events to {target}")
+
+
+@anomaly_app.command("prepare")
+def prepare(
+    data: list[Path] = typer.Option(..., "--data", "-d", help="Labelled background + signal file(s)."),
+    extra_background: list[Path] = typer.Option(..., "--extra-background", help="An independent background "
+                                                "sample (its SR events become the reference and test background)."),
+    inject: int = typer.Option(..., "--inject", help="Signal events injected into the data."),
+    sr: str = SR,
+    seed: int = typer.Option(1, "--seed", help="Seed of the shuffles."),
+    out: Path = OUT,
+    overwrite: bool = OVERWRITE,
+) -> None:
+    """Write the LHCO R&D signal-region files (innerdata_*.npy, outerdata_*.npy, CATHODE layout) into a folder."""
+    from showerml.anomaly import Regions
+    from showerml.io.runfolder import RunFolder
+    from showerml.pipelines.anomaly_prepare import prepare_official
+
+    lo, hi = _pair(sr, "--sr")
+    RunFolder(out, overwrite=overwrite)
+    pool, notes = _read(data)
+    extra, more = _read(extra_background)
+    counts = prepare_official(pool, extra, out, inject, Regions(lo, hi), seed, overwrite)
+    for note in notes + more:
+        typer.echo(f"note: {note}")
+    for name, n in counts.items():
+        typer.echo(f"{name:30s} {n:9d} events")
+    typer.echo(f"folder: {out}")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(anomaly_app, name="anomaly")

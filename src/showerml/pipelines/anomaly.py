@@ -84,6 +84,11 @@ def resolve_methods(config: RunConfig, split: Split) -> tuple[list[str], list[st
 def _sideband_bump_hunt(mjj: np.ndarray, config: RunConfig) -> tuple[BumpHunt | None, str | None]:
     """The bump hunt when the data have sidebands in the fit range; otherwise None and a note saying why."""
     sr, fit_range = (config.regions.sr_lo, config.regions.sr_hi), _fit_range(config.regions)
+    in_fit = (mjj >= fit_range[0]) & (mjj < fit_range[1]) & ~config.regions.in_sr(mjj)
+    if not np.any(in_fit):
+        return None, (f"no bump hunt: the data hold no events in the sidebands of the fit range "
+                      f"{fit_range[0] / 1000:g}–{fit_range[1] / 1000:g} TeV (signal-region-only input); the m_jj "
+                      "fit needs sidebands")
     try:
         return bump_hunt(mjj, sr, fit_range, config.sqrt_s), None
     except InputError as exc:
