@@ -167,6 +167,7 @@ def _reco_section(run: Path, report: Report, metrics: dict[str, Any], seed: int)
 
 
 def _anomaly_section(run: Path, report: Report, metrics: dict[str, Any], seed: int) -> None:
+    from showerml.metrics.anomaly import format_rejection
     from showerml.pipelines.anomaly import quick_demo
 
     result = quick_demo(run / "anomaly", seed)
@@ -177,7 +178,8 @@ def _anomaly_section(run: Path, report: Report, metrics: dict[str, Any], seed: i
         f"Injected signal: S/B = {result['s_over_b_sr']:.3g} in the signal region. Full report: anomaly/report.html."
     )
     rows = [
-        {"method": name, "AUC": m["auc"], "max SIC": m["max_sic"], "rejection at ε_S = 0.5": m["rejection_05"]}
+        {"method": name, "AUC": m["auc"], "max SIC": m["max_sic"],
+         "rejection at ε_S = 0.5": format_rejection(m["rejection_05"], m["rejection_05_lower_bound"])}
         for name, m in result["methods"].items()
     ]
     report.table(rows)
