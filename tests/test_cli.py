@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import h5py
+import numpy as np
 import pytest
 
 
@@ -140,3 +141,50 @@ def test_sigterm_leaves_no_partial_file(tmp_path):
     _, err = proc.communicate(timeout=60)
     assert proc.returncode != 0, err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda f: f["layer_1"].__setitem__((3, 0, 0), float("nan")),
+         "dataset 'layer_1' holds NaN or inf (first in event 3)"),
+        (lambda f: f["layer_2"].__setitem__((4, 1, 1), -2.0),
+         "dataset 'layer_2' holds negative energies (first in event 4)"),
+        (lambda f: f["energy"].__setitem__((1, 0), 0.0), "non-positive incident energies (first in event 1)"),
+        (lambda f: (f.__delitem__("layer_0"), f.create_dataset("layer_0", data=np.zeros((5, 3, 95)))),
+         "dataset 'layer_0' has shape (5, 3, 95), the CaloGAN layout needs (N, 3, 96)"),
+    ],
+)
+def test_inspect_validates_like_every_other_command(tmp_path, damage, message):
+    """inspect used to print 'layout: CaloGAN' and exit 0 for files every other command rejects."""
+    out = tmp_path / "e.h5"
+    assert showerml("simulate", "calogan", "--n", 5, "--out", out, "-q").returncode == 0
+    with h5py.File(out, "a") as f:
+        damage(f)
+    event = int(message.split("event ")[-1].rstrip(")")) if "first in event" in message else 0
+    for command in (("inspect", out), ("display", out, "--event", event, "--out", tmp_path / "e.png")):
+        r = showerml(*command)
+        assert r.returncode == 2, r.stdout
+        assert r.stderr.startswith("error:") and message in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "e.png").exists()
+
+
+def test_inspect_validates_dampe_files(tmp_path):
+    out = tmp_path / "d.h5"
+    assert showerml("simulate", "dampe", "--particle", "e-", "--energy", "fixed:10", "--n", 4, "--max-clusters",
+                    32, "--out", out, "-q").returncode == 0
+    assert "layout: DAMPE" in showerml("inspect", out).stdout
+    with h5py.File(out, "a") as f:
+        f["psd"][2, 0, 0] = -1.0
+    r = showerml("inspect", out)
+    assert r.returncode == 2 and "dataset 'psd' holds negative values (first in event 2)" in r.stderr
+
+
+def test_progress_shows_in_logs_one_line_per_stage(tmp_path):
+    """Output to a log (not a terminal): the plan, a progress line per 10 % and the summary."""
+    r = showerml("simulate", "calogan", "--n", 2500, "--out", tmp_path / "e.h5")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("plan: 2500 events") and "peak memory" in lines[0]
+    assert "simulating: 0/2500 events" in lines and any(line.startswith("simulating: 2500/2500") for line in lines)
+    assert lines[-1].startswith("wrote 2500 e+ showers")

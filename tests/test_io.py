@@ -158,3 +158,41 @@ def test_a_kill_while_the_writer_opens_leaves_no_temporary_file(tmp_path, monkey
         with EventWriter(tmp_path / "out.h5"):
             pass
     assert list(tmp_path.iterdir()) == []
+
+
+def test_output_name_mistakes_say_what_is_wrong(tmp_path):
+    """An empty --out and a folder given as --out are named as such (not "exists; pass --overwrite")."""
+    from showerml.io.hdf5 import check_output_path
+
+    with pytest.raises(InputError, match="--out is empty"):
+        check_output_path("", overwrite=False)
+    with pytest.raises(InputError, match="is a folder; give a file name"):
+        check_output_path(tmp_path, overwrite=False)
+    with pytest.raises(InputError, match="is a folder; give a file name"):
+        check_output_path(tmp_path, overwrite=True)
+
+
+def test_temporary_files_carry_the_writer_pid_and_stale_ones_are_found(tmp_path):
+    """A writer's temporary file names its process; the leftovers of a dead writer are found and removed by the
+    next writer of the same target, while a live writer's file is left alone."""
+    import os
+    import subprocess
+    import sys
+
+    from showerml.io.atomic import atomic_write_bytes, stale_temp_files, temp_files_in
+
+    path = tmp_path / "events.h5"
+    with EventWriter(path) as w:
+        (tmp,) = temp_files_in(tmp_path, "events.h5")
+        assert tmp.pid == os.getpid() and not tmp.stale
+        w.append({"x": np.zeros((2, 2))})
+    assert temp_files_in(tmp_path) == []
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    dead = tmp_path / f".notes.txt.{proc.pid}@{tmp.host}.zz9.tmp"
+    dead.write_text("half")
+    live = tmp_path / f".notes.txt.{os.getpid()}@{tmp.host}.zz8.tmp"
+    live.write_text("half")
+    assert stale_temp_files(tmp_path / "notes.txt") == [dead]
+    atomic_write_bytes(tmp_path / "notes.txt", b"done")
+    assert not dead.exists() and live.exists() and (tmp_path / "notes.txt").read_bytes() == b"done"

@@ -128,7 +128,8 @@ def test_the_batch_keeps_a_chunk_bounded_whatever_its_energy() -> None:
     high = estimate_run(sim, 10**6, 1, 100.0, 2036, ".", 2**40).peak_memory_bytes
     more = estimate_run(sim, 10**9, 1, 100.0, 2036, ".", 2**40).peak_memory_bytes
     per_event = float(sim.spots_per_event(np.array([1e5]))[0])
-    assert low < high == more <= BASE_PROCESS_BYTES + 5 * sim.chunk_size * 2036 + (SPOT_BATCH + per_event) * BYTES_PER_SPOT
+    bound = BASE_PROCESS_BYTES + 5 * sim.chunk_size * 2036 + (SPOT_BATCH + per_event) * BYTES_PER_SPOT
+    assert low < high == more <= bound
 
 
 _SIMS: dict = {}

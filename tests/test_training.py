@@ -117,3 +117,29 @@ def test_cosine_schedule_decays_the_lr_and_resumes_exactly(tmp_path):
                                                      straight.state_dict().values(), strict=True))
     with pytest.raises(InputError, match="schedule"):
         train(_model(), mse, tr, va, TrainConfig(epochs=1, progress=False, lr_schedule="step"))
+
+
+def test_progress_is_one_line_per_epoch_in_a_log(capsys):
+    """With output not a terminal (as under pytest), the loop prints a line per epoch instead of a live bar."""
+    tr, va = _data()
+    train(_model(), mse, tr, va, TrainConfig(epochs=3, lr=1e-2, batch_size=64, progress=True, patience=100,
+                                             description="toy"))
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("toy: epoch")]
+    assert [line.split(",")[0] for line in lines] == ["toy: epoch 1/3", "toy: epoch 2/3", "toy: epoch 3/3"]
+
+
+def test_saved_weights_are_checked_against_their_digest(tmp_path):
+    import json
+
+    import pytest
+
+    from showerml.errors import DataFileError
+
+    save_state(tmp_path / "m", {"kind": "mlp"}, _model().state_dict())
+    assert len(json.loads((tmp_path / "m" / "config.json").read_text())["weights_sha256"]) == 64
+    weights = tmp_path / "m" / "weights.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-4:] = b"\x00\x00\x80\x7f"  # the last float becomes +inf: still a valid safetensors file
+    weights.write_bytes(bytes(data))
+    with pytest.raises(DataFileError, match="SHA-256"):
+        load_state(tmp_path / "m")

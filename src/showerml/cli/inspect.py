@@ -1,7 +1,7 @@
 """``showerml inspect FILE``: layout, counts, energy range, units and provenance of an event file.
 
 The file is validated with the reader every other command uses (:class:`~showerml.io.showers.ShowerFile` for CaloGAN
-and CaloChallenge files, :func:`~showerml.detectors.dampe.layout.read_dampe` for DAMPE files), streamed in chunks:
+and CaloChallenge files, :func:`~showerml.io.dampe.read_dampe` for DAMPE files), streamed in chunks:
 NaN or infinite values, negative deposits, non-positive incident energies or shapes that do not fit the layout give
 one ``error:`` line naming the dataset and the first bad event, and exit code 2. Temporary files a killed run left
 beside the file are listed (``showerml clean`` removes them).
@@ -22,11 +22,11 @@ _CHUNK = 20_000
 def _validate(path: Path, detector: object, keys: list[str]) -> str | None:
     """Validate the whole file with the reader of its layout; return the layout name (None: not a known layout)."""
     if detector == "dampe":
-        from showerml.detectors.dampe.layout import DAMPE_LAYOUT, read_dampe
+        from showerml.io.dampe import check_dampe_layout, read_dampe
         from showerml.io.hdf5 import open_h5
 
         with open_h5(path) as f:
-            n = DAMPE_LAYOUT.check(f, path)
+            n = check_dampe_layout(f, path)
         for start in range(0, n, _CHUNK):
             read_dampe(path, slice(start, min(start + _CHUNK, n)))
         return "DAMPE"
