@@ -27,23 +27,15 @@ from showerml.generative.preprocessing import PreprocessConfig, ShowerPreprocess
 from showerml.geometry import Geometry
 from showerml.io.showers import ShowerData
 from showerml.nn.serialization import load_state, save_state
+from showerml.nn.splits import split_train_val
 from showerml.nn.training import TrainConfig, TrainResult, train
 
-__all__ = ["FORMAT", "ShowerGenerator", "split_train_val"]
+__all__ = ["FORMAT", "ShowerGenerator"]
 
 FORMAT = "showerml-generative-model"
 Batch = tuple[torch.Tensor, ...]
 BatchLoss = Callable[[nn.Module, Batch], torch.Tensor]
 NetT = TypeVar("NetT", bound=nn.Module)
-
-
-def split_train_val(n: int, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Seeded permutation split into (train, validation) indices; at least one of each."""
-    if n < 2:
-        raise InputError(f"training needs at least 2 showers, got {n}")
-    order = np.random.default_rng(seed).permutation(n)
-    n_val = min(max(int(round(val_fraction * n)), 1), n - 1)
-    return order[n_val:], order[:n_val]
 
 
 class ShowerGenerator(ABC, Generic[NetT]):

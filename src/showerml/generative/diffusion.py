@@ -24,7 +24,7 @@ import torch
 from torch import nn
 
 from showerml.generative.base import Batch, ShowerGenerator
-from showerml.generative.nets import ResidualMLP, time_embedding
+from showerml.nn.blocks import ResidualMLP, time_embedding
 
 __all__ = ["FlowMatching", "DDPM", "cosine_alpha_bar"]
 

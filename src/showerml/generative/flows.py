@@ -27,8 +27,9 @@ from zuko.flows.autoregressive import MaskedAutoregressiveTransform
 from zuko.lazy import Flow, LazyInverse
 
 from showerml.errors import InputError
-from showerml.generative.base import Batch, ShowerGenerator, split_train_val
+from showerml.generative.base import Batch, ShowerGenerator
 from showerml.io.showers import ShowerData
+from showerml.nn.splits import split_train_val
 from showerml.nn.training import TrainConfig, TrainResult, train
 
 __all__ = ["CaloFlowTeacher", "CaloFlowStudent", "iaf_like"]

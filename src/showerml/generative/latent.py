@@ -24,7 +24,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from showerml.generative.base import Batch, ShowerGenerator
-from showerml.generative.nets import ResidualMLP
+from showerml.nn.blocks import ResidualMLP
 
 __all__ = ["ConditionalVAE", "ConditionalGAN"]
 
