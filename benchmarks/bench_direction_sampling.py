@@ -27,7 +27,8 @@ from pathlib import Path
 from showerml.detectors.dampe.simulator import DAMPE_EM, DampeSimulator
 from showerml.pipelines.simulate import simulate_to_file
 from showerml.reco.data import load_sample, split_indices
-from showerml.reco.tasks import evaluate_direction, train_direction
+from showerml.reco.task import RunContext
+from showerml.reco.tasks.direction import DirectionTask
 from showerml.spectra import parse_spectrum
 
 SAMPLINGS = {"default": ("60 E^0.6 spots", DAMPE_EM),
@@ -59,14 +60,15 @@ def main() -> None:
                 sample = load_sample([folder / "train.h5"], max_events=int(round(n_train / 0.85)))
                 tr, va, _ = split_indices(len(sample), 0, (0.85, 0.15, 0.0))
                 model_dir = folder / f"model_{n_train}"
-                info = train_direction(sample.take(tr), sample.take(va), model_dir, 0, args.epochs)
-                metrics, _ = evaluate_direction(model_dir, info, test, bins=(700.0, 1400.0))
-                cnn, cls = metrics["cnn"]["psf68_deg"][0]["value"], metrics["classical"]["psf68_deg"][0]["value"]
+                task = DirectionTask(bins=(700.0, 1400.0))
+                info = task.train("cnn", sample.take(tr), sample.take(va), RunContext(model_dir, 0, args.epochs))
+                psf = task.evaluate(model_dir, info, test).result.methods
+                cnn, cls = psf["cnn"].psf68_deg[0].value, psf["classical"].psf68_deg[0].value
                 print(json.dumps({"benchmark": "direction_psf68_1TeV_vs_spot_sampling", "sampling": f"{key} ({label})",
                                   "spots_power": em.spots_power, "cnn_deg": cnn, "classical_deg": cls,
                                   "value": cls / cnn, "unit": "ratio", "anchor": 6.0,
-                                  "anchor_name": "DAMPE ≈ 6× (issue target)", "train_seconds": info["train_seconds"],
-                                  "epochs_run": info.get("epochs_run"), "n_train": len(tr)}), flush=True)
+                                  "anchor_name": "DAMPE ≈ 6× (issue target)", "train_seconds": info.train_seconds,
+                                  "epochs_run": info.epochs_run, "n_train": len(tr)}), flush=True)
 
 
 if __name__ == "__main__":

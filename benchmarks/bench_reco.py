@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 
 from showerml.detectors.dampe.simulator import DampeSimulator
-from showerml.pipelines.reco import run_bench
+from showerml.pipelines.reco import BenchOptions, run_bench
 from showerml.pipelines.simulate import simulate_to_file
-from showerml.reco.data import TASKS
+from showerml.reco.registry import TASKS
 from showerml.spectra import parse_spectrum
 
 #: (file, particle, events, spectrum GeV, seed, BGO saturation MeV)
@@ -52,7 +52,7 @@ def main() -> None:
     ap.add_argument("--direction-events", type=int, default=300000,
                     help="electrons simulated for the direction net (60 %% train, 25 %% test)")
     ap.add_argument("--direction-epochs", type=int, default=12)
-    ap.add_argument("--tasks", default=",".join(TASKS), help="comma-separated subset of the reco tasks")
+    ap.add_argument("--tasks", default=",".join(TASKS), help="comma-separated subset of the registered reco tasks")
     args = ap.parse_args()
     tasks = [t for t in args.tasks.split(",") if t]
     unknown = sorted(set(tasks) - set(TASKS))
@@ -73,12 +73,11 @@ def main() -> None:
         files.append(path)
     background = [files.pop()]
     t0 = time.perf_counter()
-    result = run_bench(files, out / "bench", seed=0, epochs=args.epochs, max_events=args.max_events,
-                       overwrite=True, progress=False,
-                       test_background=background, tasks=tasks,
-                       task_max_events={"direction": args.direction_events},
-                       task_epochs={"saturation": max(args.epochs, 40), "direction": args.direction_epochs})
-    t = result["targets"]
+    options = BenchOptions(seed=0, epochs=args.epochs, max_events=args.max_events, overwrite=True, progress=False,
+                           test_background=tuple(background), tasks=tuple(tasks),
+                           task_max_events={"direction": args.direction_events},
+                           task_epochs={"saturation": max(args.epochs, 40), "direction": args.direction_epochs})
+    t = run_bench(files, out / "bench", options).targets
     ep = t.get("ep_1_10TeV", {})
     emit("ep_cnn_rejection_over_zeta_1_10TeV", ep.get("cnn_over_zeta"), "ratio", 5.0, "target ≥ 5× the ζ cut",
          cnn=ep.get("cnn"), zeta=ep.get("zeta"), cnn_lower_limit=ep.get("cnn_lower_limit"))

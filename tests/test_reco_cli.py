@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import h5py
-import numpy as np
 import pytest
 
 from showerml.detectors.calogan import CaloGANSimulator
@@ -51,11 +50,11 @@ def test_bdt_trains_and_evaluates_next_to_the_zeta_baseline(files: dict[str, Pat
     result = json.loads(r.stdout)
     assert result["method"] == "bdt"
     for method in ("bdt", "zeta"):
-        rows = result["metrics"][method]["rejection_at_90"]
+        rows = result["metrics"]["methods"][method]["rejection_at_90"]
         assert [row["low"] for row in rows] == [100.0, 300.0, 1000.0, 10000.0]
-        assert all(row["rejection"] >= 1.0 or row["n_signal"] == 0 or np.isnan(row["rejection"]) for row in rows)
+        assert all(row["n_signal"] == 0 or row["rejection"] is None or row["rejection"] >= 1.0 for row in rows)
     # the BDT separates electrons from protons on its own training events far better than chance
-    populated = [row for row in result["metrics"]["bdt"]["rejection_at_90"] if row["n_background"] > 20]
+    populated = [row for row in result["metrics"]["methods"]["bdt"]["rejection_at_90"] if row["n_background"] > 20]
     assert populated and max(row["rejection"] for row in populated) > 3.0
 
 
@@ -76,14 +75,14 @@ def test_interaction_and_classical_direction_models_evaluate(files: dict[str, Pa
               cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     r = _reco("evaluate", "interaction", "--model", tmp_path / "ia", "--data", files["p"], cwd=tmp_path)
-    m = json.loads(r.stdout)["metrics"]
+    m = json.loads(r.stdout)["metrics"]["methods"]
     assert len(m["bdt"]["confusion"]) == 16 and 0.0 <= m["classical"]["accuracy"] <= 1.0
     assert m["bdt"]["accuracy"] > m["classical"]["accuracy"]  # on its own training events
     r = _reco("train", "direction", "--method", "classical", "--data", files["e"], "--out", tmp_path / "d", "-q",
               cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     r = _reco("evaluate", "direction", "--model", tmp_path / "d", "--data", files["e"], cwd=tmp_path)
-    psf = json.loads(r.stdout)["metrics"]["classical"]["psf68_deg"]
+    psf = json.loads(r.stdout)["metrics"]["methods"]["classical"]["psf68_deg"]
     assert any(row["n"] > 0 and 0.0 < row["value"] < 20.0 for row in psf)
 
 
@@ -119,13 +118,17 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(files: dict[str, Path],
 
 @pytest.mark.slow
 def test_quick_demo_bench_writes_metrics_and_report(tmp_path: Path) -> None:
+    from showerml.io.runfolder import json_safe
     from showerml.pipelines.reco import quick_reco_demo
+    from showerml.reco.runs import BenchResult
 
     result = quick_reco_demo(tmp_path / "run")
     assert (tmp_path / "run" / "report.html").stat().st_size > 10_000
-    saved = json.loads((tmp_path / "run" / "metrics.json").read_text())
-    assert "ep_1_10TeV" in saved["targets"] or saved["ep"]["cnn"]["cnn"]["rejection_at_90"]
-    assert result["direction"]["cnn"]["cnn"]["psf68_deg"]
+    saved = BenchResult.from_json(json.loads((tmp_path / "run" / "metrics.json").read_text()))
+    assert "ep_1_10TeV" in saved.targets or saved.tasks["ep"].runs["cnn"].methods["cnn"].rejection_at_90
+    assert result.tasks["direction"].runs["cnn"].methods["cnn"].psf68_deg
+    # metrics.json is the typed result, and reads back as it
+    assert json_safe(result) == json_safe(saved) == json.loads((tmp_path / "run" / "metrics.json").read_text())
 
 
 def test_saturation_trains_calibrates_and_reduces_the_bias(tmp_path: Path) -> None:

@@ -249,7 +249,7 @@ def test_interaction_classes_map_depths_to_layers() -> None:
 
 
 def test_two_pass_hough_covers_the_classical_window_and_the_fine_grid_the_coarse_cell() -> None:
-    from showerml.reco import tasks_track as TT
+    from showerml.reco import track_finder as TT
 
     b, k = np.array([3.0, -7.0]), np.array([0.05, -0.12])
     ev = _event_with_track(b, k, [(p, q, u) for p in range(6) for q in (0, 1) for u in (-60.0, 90.0)])

@@ -1,4 +1,7 @@
-"""``showerml reco train|evaluate|bench``: DAMPE reconstruction and identification, ML next to classical."""
+"""``showerml reco train|evaluate|bench|tasks``: DAMPE reconstruction and identification, ML next to classical.
+
+The tasks and their methods come from :mod:`showerml.reco.registry` (``showerml reco tasks`` lists them).
+"""
 
 from __future__ import annotations
 
@@ -9,10 +12,11 @@ import typer
 
 __all__ = ["reco_app", "register"]
 
-reco_app = typer.Typer(help="DAMPE-like reconstruction: e/p, γ/p, direction, tracking, charge, saturation, "
-                            "first interaction.", no_args_is_help=True)
+reco_app = typer.Typer(help="DAMPE-like reconstruction: identification, direction, tracking, charge, saturation, "
+                            "first interaction ('showerml reco tasks' lists the tasks and methods).",
+                       no_args_is_help=True)
 
-TASK = typer.Argument(..., help="ep, gp, direction, track, charge, saturation or interaction.")
+TASK = typer.Argument(..., help="A reconstruction task ('showerml reco tasks' lists them).")
 DATA = typer.Option(..., "--data", "-d", help="DAMPE file(s) from 'showerml simulate dampe' (repeat --data).")
 SEED = typer.Option(0, "--seed", help="Seed of the split and the training.")
 EPOCHS = typer.Option(20, "--epochs", help="Maximum epochs of the networks (early stopping on validation loss).")
@@ -21,14 +25,36 @@ OVERWRITE = typer.Option(False, "--overwrite", help="Replace an existing output 
 QUIET = typer.Option(False, "--quiet", "-q", help="No progress bars.")
 
 
+def _pairs(values: list[str], option: str) -> dict[str, str]:
+    from showerml.errors import InputError
+
+    out = {}
+    for value in values:
+        name, sep, folder = value.partition("=")
+        if not sep or not name or not folder:
+            raise InputError(f"{option} takes TASK=FOLDER (e.g. track=models/track), got '{value}'")
+        out[name] = folder
+    return out
+
+
+@reco_app.command("tasks")
+def tasks() -> None:
+    """List the reconstruction tasks, their methods (default first) and classical baselines."""
+    from showerml.reco.registry import TASKS
+
+    for t in TASKS.values():
+        typer.echo(f"{t.name:<12} {t.title}; methods: {', '.join(t.methods)} (baseline: {t.baseline})")
+
+
 @reco_app.command("train")
 def train(
     task: str = TASK,
     data: list[Path] = DATA,
     out: Path = typer.Option(..., "--out", "-o", help="Model folder to write."),
-    method: str = typer.Option(None, "--method", "-m", help="ep/gp: cnn|bdt|zeta; direction: cnn|classical; "
-                               "track: hough|classical; interaction: bdt|classical."),
-    track_model: Path = typer.Option(None, "--track-model", help="charge: reuse a trained 'track' model folder."),
+    method: str = typer.Option(None, "--method", "-m", help="Method of the task (default: its first; "
+                               "'showerml reco tasks' lists them)."),
+    use_model: list[str] = typer.Option([], "--use-model", help="TASK=FOLDER: reuse a trained model of another task "
+                                        "(e.g. charge: --use-model track=models/track)."),
     seed: int = SEED,
     epochs: int = EPOCHS,
     max_events: int = MAX_EVENTS,
@@ -38,8 +64,9 @@ def train(
     """Train one task (85 % / 15 % seeded train/validation split of --data)."""
     from showerml.pipelines.reco import train_task
 
-    info = train_task(task, data, out, method, seed, epochs, max_events, overwrite, not quiet, track_model)
-    typer.echo(f"trained {task} ({info.get('method')}) in {float(info.get('train_seconds', 0.0)):.1f} s → {out}")
+    info = train_task(task, data, out, method, seed=seed, epochs=epochs, max_events=max_events, overwrite=overwrite,
+                      progress=not quiet, models=_pairs(use_model, "--use-model"))
+    typer.echo(f"trained {task} ({info.method}) in {info.train_seconds:.1f} s → {out}")
 
 
 @reco_app.command("evaluate")
@@ -52,10 +79,11 @@ def evaluate(
 ) -> None:
     """Evaluate a model and its classical baseline on every event of --data; prints JSON metrics."""
     from showerml.io.atomic import atomic_write_bytes
-    from showerml.pipelines.reco import _json, evaluate_task
+    from showerml.io.runfolder import json_safe
+    from showerml.pipelines.reco import evaluate_task
 
     result = evaluate_task(task, model, data, max_events)
-    text = json.dumps(result, indent=1, default=_json)
+    text = json.dumps(json_safe(result), indent=1, allow_nan=False)
     if out is not None:
         atomic_write_bytes(out, text.encode())
     typer.echo(text)
@@ -77,17 +105,14 @@ def bench(
     quiet: bool = QUIET,
 ) -> None:
     """Every ML method next to its classical baseline on the same test events (60/15/25 % split)."""
-    from showerml.errors import InputError
-    from showerml.pipelines.reco import run_bench
-    from showerml.reco.data import TASKS
+    from showerml.io.runfolder import json_safe
+    from showerml.pipelines.reco import BenchOptions, run_bench
 
-    chosen = TASKS if tasks == "all" else tuple(t.strip() for t in tasks.split(",") if t.strip())
-    bad = [t for t in chosen if t not in TASKS]
-    if bad:
-        raise InputError(f"unknown task(s) {', '.join(bad)}: choose from {', '.join(TASKS)}")
-    result = run_bench(data, out, seed, epochs, max_events, chosen, overwrite, not quiet,
-                       test_background=test_background, reuse_models=reuse_models)
-    typer.echo(json.dumps(result.get("targets", {}), indent=1, default=str))
+    chosen = () if tasks == "all" else tuple(t.strip() for t in tasks.split(",") if t.strip())
+    result = run_bench(data, out, BenchOptions(seed=seed, epochs=epochs, tasks=chosen, max_events=max_events,
+                                               test_background=tuple(test_background), reuse_models=reuse_models,
+                                               overwrite=overwrite, progress=not quiet))
+    typer.echo(json.dumps(json_safe(result.targets), indent=1))
     typer.echo(f"wrote {out / 'metrics.json'} and {out / 'report.html'}")
 
 

@@ -1,20 +1,20 @@
-"""``showerml reco``: train, evaluate and benchmark the DAMPE reconstruction tasks.
+"""``showerml reco``: train, evaluate and benchmark the registered reconstruction tasks.
 
-``train`` splits the given files (seeded, 85 % train / 15 % validation), trains one method and writes the model
-folder atomically (built under a temporary name, renamed at the end). ``evaluate`` applies a model folder to files
-and always reports the classical baseline on the same events. ``bench`` routes files to tasks by particle, splits
-them once (60 / 15 / 25 %), trains every method and evaluates all of them on the same test events, then writes
-``metrics.json`` and ``report.html``.
+``train`` splits the given files (seeded, 85 % train / 15 % validation), trains one method of one task and writes
+the model folder atomically. ``evaluate`` applies a model folder to files and always reports the task's classical
+baseline on the same events. ``bench`` routes files to tasks by particle (each task names the roles it reads), splits
+each task's sample once (60 / 15 / 25 %), trains every bench method and evaluates all of them on the same test
+events, then writes ``metrics.json`` and ``report.html``. Nothing here knows a particular task: every task comes
+from :mod:`showerml.reco.registry`.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,117 +22,74 @@ import numpy as np
 import torch
 
 from showerml.errors import InputError
-from showerml.io.atomic import atomic_write_bytes
-from showerml.reco import tasks as TK
-from showerml.reco import tasks_track as TT
-from showerml.reco.data import TASKS, RecoSample, load_sample, split_indices
-from showerml.reco.manifest import METHODS, read_manifest
+from showerml.io.hdf5 import read_attrs
+from showerml.io.runfolder import RunFolder
+from showerml.reco.data import RecoSample, load_sample, split_indices
+from showerml.reco.manifest import MANIFEST, read_manifest
+from showerml.reco.registry import TASKS, get_task
+from showerml.reco.runs import BenchResult, ModelEvaluation, TaskBench
+from showerml.reco.task import BENCH_ROLES, ReconstructionTask, RunContext, TaskResult, TrainInfo
 
-__all__ = ["train_task", "evaluate_task", "run_bench", "quick_reco_demo", "EVALUATORS"]
-
-EVALUATORS = {
-    "ep": lambda d, i, s: TK.evaluate_identification("ep", d, i, s),
-    "gp": lambda d, i, s: TK.evaluate_identification("gp", d, i, s),
-    "direction": TK.evaluate_direction,
-    "track": TT.evaluate_track,
-    "charge": TT.evaluate_charge,
-    "saturation": TK.evaluate_saturation,
-    "interaction": TK.evaluate_interaction,
-}
+__all__ = ["BenchOptions", "train_task", "evaluate_task", "route_files", "run_bench", "quick_reco_demo"]
 
 
-#: methods trained by the bench (each evaluation includes the classical baseline on the same events)
-BENCH_METHODS = {"ep": ("cnn", "bdt"), "gp": ("cnn", "bdt"), "direction": ("cnn",), "track": ("hough",),
-                 "charge": ("ml",), "saturation": ("cnn",), "interaction": ("bdt",)}
-
-
-def _check_task(task: str, method: str | None) -> str:
-    if task not in TASKS:
-        raise InputError(f"unknown task '{task}': choose one of {', '.join(TASKS)}")
-    method = method or METHODS[task][0]
-    if method not in METHODS[task]:
-        raise InputError(f"unknown method '{method}' for {task}: choose {', '.join(METHODS[task])}")
-    return method
-
-
-def _train_into(task: str, method: str, train: RecoSample, val: RecoSample, out: Path, seed: int, epochs: int,
-                progress: bool, track_model: Path | None = None) -> dict[str, Any]:
+def _train(task: ReconstructionTask[Any], method: str, train: RecoSample, val: RecoSample, ctx: RunContext
+           ) -> TrainInfo:
     torch.set_num_threads(min(2, os.cpu_count() or 1))
-    if task in ("ep", "gp"):
-        return TK.train_identification(task, train, val, method, out, seed, epochs, progress)
-    if task == "direction":
-        if method == "classical":
-            from showerml.reco.manifest import write_manifest
-
-            write_manifest(out, {"task": task, "method": method, "seed": seed, "train_seconds": 0.0})
-            return {"task": task, "method": method}
-        return TK.train_direction(train, val, out, seed, epochs, progress)
-    if task == "track":
-        if method == "classical":
-            from showerml.reco.manifest import write_manifest
-
-            write_manifest(out, {"task": task, "method": method, "seed": seed, "train_seconds": 0.0})
-            return {"task": task, "method": method}
-        return TT.train_track(train, val, out, seed, epochs, progress)
-    if task == "charge":
-        return TT.train_charge(train, val, out, seed, epochs, progress, track_model)
-    if task == "saturation":
-        return TK.train_saturation(train, val, out, seed, epochs, progress)
-    return TK.train_interaction(train, out, seed, method)
+    ctx.out.mkdir(parents=True, exist_ok=True)
+    return task.train(method, train, val, ctx)
 
 
-def _atomic_dir(out: Path, overwrite: bool) -> Path:
-    if out.exists() and any(out.iterdir()) and not overwrite:
-        raise InputError(f"{out} exists and is not empty; pass --overwrite or choose another --out")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+def _drop_checkpoints(folder: Path) -> None:
+    for ckpt in sorted(folder.rglob("checkpoints"), reverse=True):
+        if ckpt.is_dir():
+            shutil.rmtree(ckpt, ignore_errors=True)
 
 
-def _commit_dir(tmp: Path, out: Path) -> None:
-    os.chmod(tmp, 0o755)
-    shutil.rmtree(tmp / "checkpoints", ignore_errors=True)
-    for sub in tmp.iterdir():
-        shutil.rmtree(sub / "checkpoints", ignore_errors=True)
-    if out.exists():
-        shutil.rmtree(out)
-    os.replace(tmp, out)
+def _check_models(task: ReconstructionTask[Any], models: Mapping[str, str | os.PathLike[str]]) -> dict[str, Path]:
+    out = {}
+    for name, folder in models.items():
+        if name not in task.uses:
+            uses = ", ".join(task.uses) or "none"
+            raise InputError(f"task {task.name} cannot reuse a '{name}' model (it reuses: {uses})")
+        read_manifest(folder, name)
+        out[name] = Path(folder)
+    return out
 
 
 def train_task(task: str, data: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str],
-               method: str | None = None, seed: int = 0, epochs: int = 20, max_events: int | None = None,
+               method: str | None = None, *, seed: int = 0, epochs: int = 20, max_events: int | None = None,
                overwrite: bool = False, progress: bool = True,
-               track_model: str | os.PathLike[str] | None = None) -> dict[str, Any]:
-    """Train one task/method on ``data``; returns the manifest."""
-    method = _check_task(task, method)
+               models: Mapping[str, str | os.PathLike[str]] | None = None) -> TrainInfo:
+    """Train one method of ``task`` on ``data`` into the model folder ``out``; ``models`` maps a task this one
+    reuses (:attr:`ReconstructionTask.uses`) to its trained model folder."""
+    t = get_task(task)
+    method = t.check_method(method)
+    reuse = _check_models(t, models or {})
+    run = RunFolder(out, overwrite=overwrite)
     sample = load_sample(data, max_events)
     tr, va, _ = split_indices(len(sample), seed, (0.85, 0.15, 0.0))
-    out = Path(out)
-    tmp = _atomic_dir(out, overwrite)
-    try:
-        info = _train_into(task, method, sample.take(tr), sample.take(va), tmp, seed, epochs, progress,
-                           Path(track_model) if track_model else None)
-        _commit_dir(tmp, out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with run:
+        info = _train(t, method, sample.take(tr), sample.take(va), RunContext(run.path, seed, epochs, progress, reuse))
+        _drop_checkpoints(run.path)
     return info
 
 
 def evaluate_task(task: str, model: str | os.PathLike[str], data: Sequence[str | os.PathLike[str]],
-                  max_events: int | None = None) -> dict[str, Any]:
-    """Metrics of a trained model (and its classical baseline) on all events of ``data``."""
-    _check_task(task, None)
-    info = read_manifest(model, task)
+                  max_events: int | None = None) -> ModelEvaluation:
+    """A trained model (and its task's baseline) on all events of ``data``."""
+    t = get_task(task)
+    info = TrainInfo.from_manifest(read_manifest(model, t.name))
     sample = load_sample(data, max_events)
-    metrics, _ = EVALUATORS[task](Path(model), info, sample)
-    return {"task": task, "method": info["method"], "data": [str(d) for d in data], "metrics": metrics}
+    result = t.evaluate(Path(model), info, sample).result
+    return ModelEvaluation(t.name, info.method, tuple(str(d) for d in data), result)
 
 
 # --- bench -----------------------------------------------------------------------------------------------------
-def _route(data: Sequence[str | os.PathLike[str]]) -> dict[str, list[Path]]:
-    """Files per role by their attributes: e-/e+, gamma, p, He (and other nuclei), low-saturation files."""
-    from showerml.io.hdf5 import read_attrs
-
-    roles: dict[str, list[Path]] = {"e": [], "gamma": [], "p": [], "nuclei": [], "saturation": []}
+def route_files(data: Sequence[str | os.PathLike[str]]) -> dict[str, list[Path]]:
+    """Files per bench role (:data:`~showerml.reco.task.BENCH_ROLES`) by their attributes: e-/e+, gamma, p, He and
+    other nuclei, files with a lowered BGO saturation."""
+    roles: dict[str, list[Path]] = {r: [] for r in BENCH_ROLES}
     for path in data:
         attrs = read_attrs(path)
         if attrs.get("detector") != "dampe":
@@ -151,94 +108,94 @@ def _route(data: Sequence[str | os.PathLike[str]]) -> dict[str, list[Path]]:
     return roles
 
 
-def _split(sample: RecoSample, seed: int) -> tuple[RecoSample, RecoSample, RecoSample]:
-    a, b, c = split_indices(len(sample), seed)
-    return sample.take(a), sample.take(b), sample.take(c)
+@dataclass(frozen=True)
+class BenchOptions:
+    """Settings of ``showerml reco bench``.
 
-
-def run_bench(data: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str], seed: int = 0,
-              epochs: int = 15, max_events: int | None = None, tasks: Sequence[str] = TASKS,
-              overwrite: bool = False, progress: bool = True, track_max_events: int | None = 2500,
-              test_background: Sequence[str | os.PathLike[str]] = (), reuse_models: bool = False,
-              task_epochs: dict[str, int] | None = None, task_max_events: dict[str, int] | None = None
-              ) -> dict[str, Any]:
-    """Every method next to its baseline on the same test events; writes ``metrics.json`` and ``report.html``.
-
-    ``task_epochs`` overrides ``epochs`` per task (e.g. the saturation net, ~10 batches an epoch on the bench
-    sample, is far from converged after the 8 epochs that suffice for the larger samples).
-
+    ``tasks``: task names (empty: every registered task). ``max_events`` caps the events read per file (a task's
+    :attr:`~ReconstructionTask.bench_max_events` caps it further); ``task_max_events`` and ``task_epochs`` override
+    the cap and ``epochs`` per task. ``test_background``: hadron files used only as extra test background.
     ``reuse_models`` keeps finished model folders of an earlier run in ``out/models`` (evaluation only).
-    ``test_background``: hadron files used only as extra test background of ep/gp (read in chunks).
-    ``max_events`` caps the events read per file; the tracker tasks (per-event Python loops and two-pass Hough
-    images) read at most ``track_max_events`` per file; ``task_max_events`` overrides the cap per task (e.g. more
-    electrons for the direction net than for e/p).
     """
+
+    seed: int = 0
+    epochs: int = 15
+    tasks: tuple[str, ...] = ()
+    max_events: int | None = None
+    task_max_events: Mapping[str, int] = field(default_factory=dict)
+    task_epochs: Mapping[str, int] = field(default_factory=dict)
+    test_background: tuple[Path, ...] = ()
+    reuse_models: bool = False
+    overwrite: bool = False
+    progress: bool = True
+
+
+def _has_model(folder: Path) -> bool:
+    return (folder / MANIFEST).is_file()
+
+
+def _bench_task(task: ReconstructionTask[Any], files: list[Path], models: Path, opt: BenchOptions
+                ) -> tuple[TaskBench, dict[str, dict[str, np.ndarray]]]:
+    t0 = time.perf_counter()
+    cap = opt.max_events
+    if task.bench_max_events:
+        cap = min(cap or task.bench_max_events, task.bench_max_events)
+    cap = opt.task_max_events.get(task.name, cap)
+    sample = load_sample(files, cap)
+    tr, va, te = (sample.take(i) for i in split_indices(len(sample), opt.seed))
+    epochs = opt.task_epochs.get(task.name, opt.epochs)
+    used = {u: get_task(u) for u in task.uses}
+    reuse = {u: d for u, t in used.items() if _has_model(d := t.bench_model_dir(models, t.bench_methods[0]))}
+    ctx = RunContext(models, opt.seed, epochs, opt.progress, reuse, opt.test_background)
+    runs: dict[str, TaskResult] = {}
+    plots = {}
+    for method in task.bench_methods:
+        folder = task.bench_model_dir(models, method)
+        if not (opt.reuse_models and _has_model(folder)):  # else: a finished model of an earlier run of this bench
+            _train(task, method, tr, va, replace(ctx, out=folder))
+        evaluation = task.evaluate(folder, TrainInfo.from_manifest(read_manifest(folder, task.name)), te, ctx)
+        _drop_checkpoints(folder)
+        runs[method], plots[method] = evaluation.result, evaluation.arrays
+    return TaskBench(len(tr), len(va), len(te), epochs, time.perf_counter() - t0, runs), plots
+
+
+def run_bench(data: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str],
+              options: BenchOptions | None = None) -> BenchResult:
+    """Every bench method of every chosen task next to its baseline on the same test events; writes
+    ``metrics.json`` and ``report.html`` into ``out``."""
     from showerml.pipelines.reco_report import write_report
 
-    roles = _route(data)
-    out = Path(out)
-    if out.exists() and (out / "metrics.json").exists() and not overwrite:
-        raise InputError(f"{out} already holds a bench; pass --overwrite or choose another --out")
-    out.mkdir(parents=True, exist_ok=True)
-    task_epochs = dict(task_epochs or {})
-    results: dict[str, Any] = {"seed": seed, "epochs": epochs, "task_epochs": task_epochs,
-                               "files": {k: [str(p) for p in v] for k, v in roles.items()},
-                               "test_background": [str(p) for p in test_background]}
-    plots: dict[str, Any] = {}
-    groups = {"ep": roles["e"] + roles["p"], "gp": roles["gamma"] + roles["p"], "direction": roles["e"],
-              "track": roles["p"] + roles["nuclei"], "charge": roles["p"] + roles["nuclei"],
-              "saturation": roles["saturation"], "interaction": roles["p"]}
-    track_dir = out / "models" / "track"
-    for task in tasks:
-        files = groups[task]
-        if not files:
-            results[task] = {"skipped": "no suitable --data file"}
-            continue
-        t0 = time.perf_counter()
-        cap = max_events
-        if task in ("track", "charge") and track_max_events:
-            cap = min(cap or track_max_events, track_max_events)
-        cap = (task_max_events or {}).get(task, cap)
-        sample = load_sample(files, cap)
-        tr, va, te = _split(sample, seed)
-        n_epochs = task_epochs.get(task, epochs)
-        task_out: dict[str, Any] = {"n_train": len(tr), "n_val": len(va), "n_test": len(te), "epochs": n_epochs}
-        for method in BENCH_METHODS[task]:
-            mdir = track_dir if task == "track" else out / "models" / f"{task}_{method}"
-            mdir.mkdir(parents=True, exist_ok=True)
-            if reuse_models and (mdir / "reco.json").exists():
-                pass  # a finished model of an earlier run of this bench (same files, seed and split)
-            elif task == "charge":
-                TT.train_charge(tr, va, mdir, seed, n_epochs, progress,
-                                track_dir if (track_dir / "reco.json").exists() else None)
-            else:
-                _train_into(task, method, tr, va, mdir, seed, n_epochs, progress)
-            if task in ("ep", "gp") and test_background:
-                metrics, arrays = TK.evaluate_identification(task, mdir, read_manifest(mdir, task), te,
-                                                             [Path(p) for p in test_background])
-            else:
-                metrics, arrays = EVALUATORS[task](mdir, read_manifest(mdir, task), te)
-            for ckpt in (mdir / "checkpoints", *(p / "checkpoints" for p in mdir.iterdir() if p.is_dir())):
-                shutil.rmtree(ckpt, ignore_errors=True)
-            task_out[method] = metrics
-            plots[f"{task}:{method}"] = arrays
-        task_out["seconds"] = time.perf_counter() - t0
-        results[task] = task_out
-        atomic_write_bytes(out / "metrics.json", json.dumps(results, indent=1, default=_json).encode())
-    write_report(out, results, plots)
-    atomic_write_bytes(out / "metrics.json", json.dumps(results, indent=1, default=_json).encode())
-    return results
+    opt = options or BenchOptions()
+    chosen = sorted((get_task(n) for n in opt.tasks) if opt.tasks else TASKS.values(), key=lambda t: t.order)
+    folder = RunFolder(out, overwrite=opt.overwrite, resume=opt.reuse_models and Path(out).is_dir(), in_place=True,
+                       keep=lambda p: any(_has_model(m) for m in (p / "models").glob("*")))
+    roles = route_files(data)
+    tasks: dict[str, TaskBench] = {}
+    targets: dict[str, dict[str, Any]] = {}
+    plots: dict[str, dict[str, dict[str, np.ndarray]]] = {}
+
+    def result() -> BenchResult:
+        files = {k: tuple(map(str, v)) for k, v in roles.items()}
+        return BenchResult(opt.seed, opt.epochs, dict(opt.task_epochs), files,
+                           tuple(str(p) for p in opt.test_background), dict(tasks), dict(targets))
+
+    with folder as run:
+        for task in chosen:
+            files = [f for role in task.bench_roles for f in roles[role]]
+            if not files:
+                tasks[task.name] = TaskBench(skipped="no suitable --data file")
+                continue
+            tasks[task.name], plots[task.name] = _bench_task(task, files, run.path / "models", opt)
+            run.write_json("metrics.json", result())
+        for task in chosen:
+            if task.name in plots:
+                targets.update(task.targets(tasks[task.name].runs))
+        write_report(run.path / "report.html", result(), plots)
+        run.write_json("metrics.json", result())
+    return result()
 
 
-def _json(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    return str(value)
-
-
-def quick_reco_demo(out: str | os.PathLike[str], seed: int = 0, progress: bool = False) -> dict[str, Any]:
+def quick_reco_demo(out: str | os.PathLike[str], seed: int = 0, progress: bool = False) -> BenchResult:
     """A ~1 minute e/p and direction bench on small fresh samples (for ``showerml demo``)."""
     from showerml.detectors.dampe.simulator import DampeSimulator
     from showerml.pipelines.simulate import simulate_to_file
@@ -254,5 +211,5 @@ def quick_reco_demo(out: str | os.PathLike[str], seed: int = 0, progress: bool =
             simulate_to_file(DampeSimulator(particle, max_clusters=256), n, parse_spectrum(spec), seed, path,
                              progress=False)
         files.append(path)
-    return run_bench(files, out, seed=seed, epochs=4, tasks=("ep", "direction"), overwrite=True,
-                     progress=progress)
+    return run_bench(files, out, BenchOptions(seed=seed, epochs=4, tasks=("ep", "direction"), overwrite=True,
+                                              progress=progress))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from showerml.detectors.dampe import geometry as geo
-from showerml.reco.tracking import _cluster_table
+from showerml.reco.tracking import cluster_table
 
 __all__ = ["charge_signals", "estimate_charge", "calibrate_mip"]
 
@@ -33,7 +33,7 @@ def charge_signals(arrays: dict[str, np.ndarray], intercept: np.ndarray, slope: 
         ok = bar >= 0
         psd[ok, sub] = arrays["psd"][rows[ok], layer, bar[ok]] * cos_t[ok]
     stk = np.full((n, 12), np.nan)
-    ev, plane, proj, z, u, q = _cluster_table(arrays)
+    ev, plane, proj, z, u, q = cluster_table(arrays)
     d = np.abs(u - (intercept[ev, proj] + slope[ev, proj] * z))
     near = d < tol
     layer = 2 * plane + proj

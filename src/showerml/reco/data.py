@@ -9,13 +9,11 @@ from typing import Any
 
 import numpy as np
 
-from showerml.io.dampe import read_dampe
 from showerml.errors import InputError
+from showerml.io.dampe import read_dampe
 
-__all__ = ["TASKS", "RecoSample", "load_sample", "split_indices", "DEPOSIT_BINS_GEV", "PDG_ELECTRON", "PDG_GAMMA"]
+__all__ = ["RecoSample", "load_sample", "split_indices", "DEPOSIT_BINS_GEV", "PDG_ELECTRON", "PDG_GAMMA"]
 
-#: every task of ``showerml reco``
-TASKS = ("ep", "gp", "direction", "track", "charge", "saturation", "interaction")
 #: deposited-energy bins of the e/p and γ/p figures (GeV; the last bin is open)
 DEPOSIT_BINS_GEV = (100.0, 300.0, 1000.0, 10000.0, np.inf)
 PDG_ELECTRON = 11

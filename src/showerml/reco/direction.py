@@ -16,17 +16,22 @@ NeurIPS 2018).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
 from showerml.detectors.dampe import geometry as geo
+from showerml.reco.data import RecoSample
+from showerml.reco.estimators import TorchModel, train_config
 from showerml.reco.features import BAR_CENTRES, line_fit
+from showerml.reco.task import RunContext
 
-__all__ = ["direction_inputs", "direction_targets", "direction_net_args", "apply_correction", "huber_loss",
-           "mirror", "random_mirror", "mirror_averaged", "STK_TOP_Z", "PSD_Z"]
+__all__ = ["fit_direction_net", "predict_direction", "direction_inputs", "direction_targets", "direction_net_args",
+           "apply_correction", "huber_loss", "mirror", "random_mirror", "mirror_averaged", "STK_TOP_Z", "PSD_Z"]
 
 #: depth of the first STK layer (impact point "at the top of the tracker")
 STK_TOP_Z = float(geo.STK_LAYER_Z[0])
@@ -141,3 +146,32 @@ def huber_loss(model: nn.Module, batch: tuple[torch.Tensor, ...]) -> torch.Tenso
     if model.training:
         image, scalars, target = random_mirror(image, scalars, target)
     return nn.functional.smooth_l1_loss(model(image, scalars), target, beta=0.5)
+
+
+def fit_direction_net(train: RecoSample, val: RecoSample, ctx: RunContext) -> TorchModel:
+    """Train the axis CNN on ``train`` (early stopping on ``val``) and save it as ``ctx.out / "cnn"``."""
+    img, sc, fit = direction_inputs(train.arrays)
+    target = direction_targets(train.arrays, fit)
+    med = np.median(target, axis=0)
+    scale = 1.4826 * np.median(np.abs(target - med), axis=0) + 1e-6
+    vi, vs, vf = direction_inputs(val.arrays)
+    vt = direction_targets(val.arrays, vf)
+    model = TorchModel("AxisFitCNN", direction_net_args(scale, len(train)), {"scale": scale.tolist()})
+    model.fit(huber_loss, (img, sc, (target / scale).astype(np.float32)),
+              (vi, vs, (vt / scale).astype(np.float32)),
+              train_config(ctx.epochs, ctx.seed, description="direction cnn", progress=ctx.progress,
+                           lr_schedule="cosine"),
+              ctx.out / "checkpoints")
+    model.save(ctx.out / "cnn")
+    return model
+
+
+def predict_direction(model_dir: Path | None, s: RecoSample) -> tuple[np.ndarray, np.ndarray, float]:
+    """(intercept, slope, events/s): the CNN axis of ``model_dir``, or the classical fit when it is None."""
+    t0 = time.perf_counter()
+    img, sc, fit = direction_inputs(s.arrays)
+    if model_dir is None:
+        return fit[:, :2], fit[:, 2:], len(s) / max(time.perf_counter() - t0, 1e-9)
+    model = TorchModel.load(model_dir / "cnn")
+    b, k = apply_correction(fit, mirror_averaged(model.apply, img, sc), np.asarray(model.meta["scale"]))
+    return b, k, len(s) / max(time.perf_counter() - t0, 1e-9)

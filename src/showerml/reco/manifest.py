@@ -10,19 +10,9 @@ from typing import Any
 from showerml.errors import DataFileError
 from showerml.io.atomic import atomic_write_bytes
 
-__all__ = ["MANIFEST", "METHODS", "write_manifest", "read_manifest"]
+__all__ = ["MANIFEST", "write_manifest", "read_manifest"]
 
 MANIFEST = "reco.json"
-#: methods per task; the first is the default ML method, the last the classical baseline
-METHODS: dict[str, tuple[str, ...]] = {
-    "ep": ("cnn", "bdt", "zeta"),
-    "gp": ("cnn", "bdt", "zeta"),
-    "direction": ("cnn", "classical"),
-    "track": ("hough", "classical"),
-    "charge": ("ml", "classical"),
-    "saturation": ("cnn",),
-    "interaction": ("bdt", "classical"),
-}
 
 
 def write_manifest(directory: str | os.PathLike[str], info: dict[str, Any]) -> Path:

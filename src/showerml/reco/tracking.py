@@ -26,8 +26,8 @@ from torch import nn
 from showerml.detectors.dampe import geometry as geo
 from showerml.reco.features import stk_layer_z
 
-__all__ = ["HoughGrid", "hough_images", "true_cells", "cell_lines", "refine", "classical_tracks", "hough_loss",
-           "track_distance", "MIP_MEV", "Z_REF"]
+__all__ = ["HoughGrid", "cluster_table", "hough_images", "true_cells", "cell_lines", "refine", "classical_tracks",
+           "hough_loss", "track_distance", "MIP_MEV", "Z_REF"]
 
 #: most probable STK cluster charge of a unit-charge particle at normal incidence (MeV, 320 µm Si)
 MIP_MEV = 0.088
@@ -59,7 +59,7 @@ class HoughGrid:
         return {"n_k": self.n_k, "n_b": self.n_b, "half_k": self.half_k, "half_b": self.half_b}
 
 
-def _cluster_table(arrays: dict[str, np.ndarray]) -> tuple[np.ndarray, ...]:
+def cluster_table(arrays: dict[str, np.ndarray]) -> tuple[np.ndarray, ...]:
     """Flat valid clusters: event, plane, projection, z, position, charge (MeV, path-length corrected)."""
     c = arrays["stk_clusters"]
     valid = np.arange(c.shape[1])[None, :] < arrays["stk_n_clusters"][:, None]
@@ -72,7 +72,7 @@ def hough_images(arrays: dict[str, np.ndarray], intercept: np.ndarray, slope: np
                  grid: HoughGrid) -> np.ndarray:
     """uint8 vote images (N, 2 projections, 3, n_k, n_b): low-charge, high-charge, upper-two-plane votes."""
     n = len(intercept)
-    ev, plane, proj, z, u, q = _cluster_table(arrays)
+    ev, plane, proj, z, u, q = cluster_table(arrays)
     cos_t = 1.0 / np.sqrt(1.0 + (slope**2).sum(axis=1))
     r = u - (intercept[ev, proj] + slope[ev, proj] * z)
     high = q * cos_t[ev] > 2.5 * MIP_MEV
@@ -156,7 +156,7 @@ def _attach(z: np.ndarray, u: np.ndarray, plane: np.ndarray, b: float, k: float,
 
 def _event_projections(arrays: dict[str, np.ndarray], n: int):
     """Yield (event, projection, z, u, plane) of the STK clusters of each of the first ``n`` events."""
-    ev, plane, proj, z, u, _ = _cluster_table(arrays)
+    ev, plane, proj, z, u, _ = cluster_table(arrays)
     starts = np.searchsorted(ev, np.arange(n + 1))
     for i in range(n):
         s = slice(starts[i], starts[i + 1])
