@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from showerml.detectors.dampe import DampeSimulator
-from showerml.io.dampe import read_dampe
 from showerml.detectors.dampe import geometry as geo
+from showerml.io.dampe import read_dampe
 from showerml.pipelines.simulate import simulate_to_file
 from showerml.spectra import parse_spectrum
 

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from showerml.detectors.dampe import DampeSimulator, parse_particle
-from showerml.io.dampe import read_dampe
 from showerml.detectors.dampe import geometry as geo
 from showerml.errors import DataFileError, InputError
+from showerml.io.dampe import read_dampe
 from showerml.pipelines.simulate import simulate_to_file
 from showerml.spectra import parse_spectrum
 
