@@ -188,3 +188,31 @@ def test_progress_shows_in_logs_one_line_per_stage(tmp_path):
     assert lines[0].startswith("plan: 2500 events") and "peak memory" in lines[0]
     assert "simulating: 0/2500 events" in lines and any(line.startswith("simulating: 2500/2500") for line in lines)
     assert lines[-1].startswith("wrote 2500 e+ showers")
+
+
+IMPORTS_AT_ERROR = r"""
+import sys
+from showerml.cli.main import run
+sys.argv = ["showerml", *sys.argv[1:]]
+try:
+    run()
+except SystemExit as exc:
+    heavy = sorted(m for m in ("torch", "scipy.stats", "matplotlib", "sklearn") if m in sys.modules)
+    print("exit", exc.code, "heavy", ",".join(heavy) or "none")
+"""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["simulate", "calogan", "--energy", "bad", "--out", "x.h5"],
+        ["simulate", "calogan", "--energy", "fixed:1e6", "--out", "x.h5"],
+        ["simulate", "dampe", "--energy", "fixed:1e9", "--out", "x.h5"],
+        ["evaluate", "--reference", "missing.h5", "--generated", "g.h5", "--out", "ev"],
+    ],
+)
+def test_input_errors_come_before_the_heavy_imports(tmp_path, args):
+    """A typo is reported before torch, scipy.stats or matplotlib are imported (the seconds a user waits)."""
+    r = subprocess.run([sys.executable, "-c", IMPORTS_AT_ERROR, *args], capture_output=True, text=True, cwd=tmp_path)
+    assert r.stdout.strip() == "exit 2 heavy none", (r.stdout, r.stderr)
+    assert r.stderr.startswith("error:") and len(r.stderr.strip().splitlines()) == 1

@@ -27,11 +27,15 @@ def evaluate(
     from rich.table import Table
 
     from showerml.errors import InputError
-    from showerml.metrics.classifier import ClassifierConfig
-    from showerml.pipelines.evaluate import EvaluateConfig, evaluate_files
+    from showerml.io.showers import ShowerFile
 
     if seed < 0:
         raise InputError(f"--seed must be a non-negative integer, got {seed}")
+    for path in (reference, *generated):  # the input files first: a typo is reported before torch is imported
+        ShowerFile(path, binning)
+    from showerml.metrics.classifier import ClassifierConfig
+    from showerml.pipelines.evaluate import EvaluateConfig, evaluate_files
+
     names = [part.strip() for label in labels or [] for part in label.split(",")] or None
     cfg = EvaluateConfig(classifier=ClassifierConfig(progress=not quiet))
     metrics = evaluate_files(reference, generated, out, names, binning, overwrite, max_events, seed, cfg)
