@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check
 TORCH  := torch==2.13.0
 
-.PHONY: setup demo test bench lint clean
+.PHONY: setup demo test test-all bench lint clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,9 @@ demo: setup
 
 test: setup
 	MPLBACKEND=Agg $(PY) -m pytest -q -m "not slow" -p no:cacheprovider
+
+test-all: setup
+	MPLBACKEND=Agg $(PY) -m pytest -q -p no:cacheprovider
 
 bench: setup
 	MPLBACKEND=Agg $(PY) benchmarks/run_all.py

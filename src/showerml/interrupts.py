@@ -1,8 +1,10 @@
 """One Ctrl-C (or SIGTERM) always stops a run: the first signal raises :class:`KeyboardInterrupt` and is remembered.
 
-A :class:`KeyboardInterrupt` raised while Python runs a finaliser or a weak-reference callback (h5py and
-multiprocessing register such callbacks, e.g. in a ``WeakValueDictionary``) is printed as "Exception ignored in …"
-and swallowed, so a single Ctrl-C could be lost and the run go on. :func:`install` records the signal in a flag
+A :class:`KeyboardInterrupt` raised while Python runs a finaliser or a weak-reference callback is printed as
+"Exception ignored in …" and swallowed, so a single Ctrl-C could be lost and the run go on. In a parallel simulation
+the callback is that of ``multiprocessing.util._afterfork_registry``, a ``WeakValueDictionary`` in which every lock
+and queue of a process pool registers itself: when one is freed, the dictionary's ``remove`` callback runs, and a
+SIGINT arriving then is lost. :func:`install` records the signal in a flag
 before raising, and long loops call :func:`check` at safe points (between chunks, batches, epochs): a swallowed
 interrupt is raised again there. After the first signal the default action is restored, so a second Ctrl-C
 terminates at once (the temporary files it leaves are removed by the next run, or by ``showerml clean``).
