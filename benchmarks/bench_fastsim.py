@@ -64,12 +64,12 @@ def _log(msg: str) -> None:
 
 def _run(data: Path, out: Path, cfg):
     """A finished run (metrics.json present) is reported again without recomputation; else run or resume it."""
-    from showerml.pipelines.fastsim_bench import run_bench
+    from showerml.pipelines.fastsim_bench import FastsimBenchResult, run_bench
 
     if (out / "metrics.json").is_file():
         _log(f"reusing the finished run {out} (delete it to recompute)")
-        return json.loads((out / "metrics.json").read_text())
-    return run_bench(data, out, cfg, resume=True, log=_log)
+        return FastsimBenchResult.from_json(json.loads((out / "metrics.json").read_text()))
+    return run_bench(data, out, cfg, resume=out.exists(), log=_log)
 
 
 def calogan(base: Path, scale: float) -> None:
@@ -82,30 +82,29 @@ def calogan(base: Path, scale: float) -> None:
     for m in models:
         m.train["epochs"] = max(1, round(m.train.get("epochs", 10) * scale))
     cfg = BenchConfig(n_train=n_train, n_reference=n_ref, models=models, progress=False)
-    metrics = _run(data, base / "calogan", cfg)
-    rows = metrics["fastsim"]["models"]
+    rows = _run(data, base / "calogan", cfg).models
     ctx = {"n_train": n_train, "n_reference": n_ref, "geometry": "calogan", "particle": "e+"}
     for name, r in rows.items():
-        sizes = {**ctx, "epochs": r["epochs"], "n_generated": r["n_generated"]}
-        emit(f"fastsim_{name}_auc_voxel", r["auc_low_level"], "AUC", ANCHOR_AUC.get(name, TARGET_BEST_AUC), **sizes)
-        emit(f"fastsim_{name}_auc_high_level", r["auc_high_level"], "AUC", None, **sizes)
-        emit(f"fastsim_{name}_fpd", r["fpd"], "FPD", None, **sizes)
+        sizes = {**ctx, "epochs": r.epochs, "n_generated": r.n_generated}
+        emit(f"fastsim_{name}_auc_voxel", r.auc_low_level, "AUC", ANCHOR_AUC.get(name, TARGET_BEST_AUC), **sizes)
+        emit(f"fastsim_{name}_auc_high_level", r.auc_high_level, "AUC", None, **sizes)
+        emit(f"fastsim_{name}_fpd", r.fpd, "FPD", None, **sizes)
         for key, b in (("ms_per_shower_b1", 1), ("ms_per_shower_b100", 100), ("ms_per_shower_b10k", 10_000)):
-            emit(f"fastsim_{name}_ms_per_shower_batch{b}", r[key], "ms/shower", TARGET_FAST_MS if b == 10_000 else None,
-                 threads=r["timing"]["threads"])
-        emit(f"fastsim_{name}_training_time", r["train_seconds"], "s", None, **sizes)
-    aucs = {n: r["auc_low_level"] for n, r in rows.items() if r["auc_low_level"] is not None}
+            emit(f"fastsim_{name}_ms_per_shower_batch{b}", getattr(r, key), "ms/shower",
+                 TARGET_FAST_MS if b == 10_000 else None, threads=r.timing["threads"])
+        emit(f"fastsim_{name}_training_time", r.train_seconds, "s", None, **sizes)
+    aucs = {n: r.auc_low_level for n, r in rows.items() if r.auc_low_level is not None}
     best = min(aucs, key=aucs.__getitem__)
     emit("fastsim_best_auc_voxel", aucs[best], "AUC", TARGET_BEST_AUC, model=best, **ctx)
     if "caloflow" in rows and "student" in rows:
         t, s = rows["caloflow"], rows["student"]
         # the teacher samples at most 10k showers in one batch; beyond ~1k showers its per-shower cost is flat
-        t_ms = t["ms_per_shower_b10k"] or t["ms_per_shower_eval_sample"]
-        emit("fastsim_student_speedup_batch10k", t_ms / s["ms_per_shower_b10k"], "x", TARGET_SPEEDUP,
-             teacher_ms=t_ms, student_ms=s["ms_per_shower_b10k"], teacher_batch=t["eval_sample_batch"])
-        emit("fastsim_student_auc_lost", s["auc_low_level"] - t["auc_low_level"], "AUC", TARGET_AUC_LOST)
-    fast = {n: r["ms_per_shower_b10k"] for n, r in rows.items()
-            if r["auc_low_level"] is not None and r["auc_low_level"] <= FAST_AUC and r["ms_per_shower_b10k"]}
+        t_ms = t.ms_per_shower_b10k or t.ms_per_shower_eval_sample
+        emit("fastsim_student_speedup_batch10k", t_ms / s.ms_per_shower_b10k, "x", TARGET_SPEEDUP,
+             teacher_ms=t_ms, student_ms=s.ms_per_shower_b10k, teacher_batch=t.eval_sample_batch)
+        emit("fastsim_student_auc_lost", s.auc_low_level - t.auc_low_level, "AUC", TARGET_AUC_LOST)
+    fast = {n: r.ms_per_shower_b10k for n, r in rows.items()
+            if r.auc_low_level is not None and r.auc_low_level <= FAST_AUC and r.ms_per_shower_b10k}
     if fast:
         name = min(fast, key=fast.__getitem__)
         emit("fastsim_fastest_good_model_ms_batch10k", fast[name], "ms/shower", TARGET_FAST_MS, model=name)
@@ -128,13 +127,13 @@ def dataset2(base: Path, scale: float) -> None:
                        train={"epochs": max(1, round(20 * scale))}, timing_batches=(1, 100, 1000))
     cfg = BenchConfig(n_train=n_train, n_reference=n_ref, models=[model], progress=False,
                       evaluate=EvaluateConfig(multiclass=False, classifier=ClassifierConfig()))
-    rows = _run(data, base / "calochallenge2", cfg)["fastsim"]["models"]
+    rows = _run(data, base / "calochallenge2", cfg).models
     r = rows["cfm"]
-    emit("fastsim_ds2_cfm_auc_voxel", r["auc_low_level"], "AUC", ANCHOR_DS2_AUC, n_train=n_train, n_reference=n_ref,
-         epochs=r["epochs"], geometry="calochallenge2", note="anchor: CaloDREAM on Geant4 dataset 2")
-    emit("fastsim_ds2_cfm_auc_high_level", r["auc_high_level"], "AUC", None, n_train=n_train)
-    emit("fastsim_ds2_cfm_ms_per_shower_batch1000", r["timing"]["ms_per_shower"][-1], "ms/shower", None)
-    emit("fastsim_ds2_cfm_training_time", r["train_seconds"], "s", None, epochs=r["epochs"])
+    emit("fastsim_ds2_cfm_auc_voxel", r.auc_low_level, "AUC", ANCHOR_DS2_AUC, n_train=n_train, n_reference=n_ref,
+         epochs=r.epochs, geometry="calochallenge2", note="anchor: CaloDREAM on Geant4 dataset 2")
+    emit("fastsim_ds2_cfm_auc_high_level", r.auc_high_level, "AUC", None, n_train=n_train)
+    emit("fastsim_ds2_cfm_ms_per_shower_batch1000", r.timing["ms_per_shower"][-1], "ms/shower", None)
+    emit("fastsim_ds2_cfm_training_time", r.train_seconds, "s", None, epochs=r.epochs)
 
 
 def main() -> None:

@@ -102,10 +102,9 @@ def bench(
     cfg = BenchConfig(n_train=n_train, n_reference=n_reference, models=chosen, seed=seed, progress=not quiet,
                       evaluate=EvaluateConfig(classifier=ClassifierConfig(progress=not quiet)))
     console = Console()
-    metrics = run_bench(data, out, cfg, resume, log=None if quiet else console.print, binning=binning)
-    rows = comparison_rows(metrics["fastsim"]["models"])
-    table = Table(title=f"fastsim bench: {metrics['fastsim']['n_train']} training / "
-                  f"{metrics['fastsim']['n_reference']} reference showers")
+    result = run_bench(data, out, cfg, resume, log=None if quiet else console.print, binning=binning)
+    rows = comparison_rows(result.models)
+    table = Table(title=f"fastsim bench: {result.n_train} training / {result.n_reference} reference showers")
     for col in rows[0]:
         table.add_column(col)
     for row in rows:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -25,13 +25,17 @@ import numpy as np
 from showerml import __version__
 from showerml.errors import InputError
 from showerml.generative import ShowerGenerator, load_model, model_class
+from showerml.io.records import Record
 from showerml.io.runfolder import RunFolder, json_safe
 from showerml.io.showers import ShowerData, load_showers, write_showers
 from showerml.metrics.timing import time_generator
 from showerml.pipelines.evaluate import EvaluateConfig, evaluate_showers
 from showerml.pipelines.fastsim import FastsimConfig, check_finite, train_model
 
-__all__ = ["BenchConfig", "BenchModel", "check_bench_models", "comparison_rows", "default_models", "run_bench"]
+__all__ = [
+    "BenchConfig", "BenchModel", "FastsimBenchResult", "ModelBenchRow", "check_bench_models", "comparison_rows",
+    "default_models", "run_bench",
+]
 
 
 @dataclass
@@ -64,6 +68,45 @@ def default_models() -> list[BenchModel]:
         BenchModel("vae", hparams={**mlp, "latent": 32}, train={"epochs": 8}),
         BenchModel("gan", hparams={**mlp, "latent": 32}, train={"epochs": 8}),
     ]
+
+
+@dataclass(frozen=True)
+class ModelBenchRow(Record):
+    """One model's line of the comparison: size, training, generation speed and evaluation figures."""
+
+    model: str
+    parameters: int
+    n_train: int | None
+    epochs: int | None
+    best_epoch: int | None
+    train_seconds: float
+    n_generated: int
+    ms_per_shower_b1: float | None
+    ms_per_shower_b100: float | None
+    ms_per_shower_b10k: float | None
+    ms_per_shower_eval_sample: float
+    eval_sample_batch: int
+    timing: dict[str, Any]
+    hparams: dict[str, Any]
+    auc_low_level: float | None = None
+    auc_high_level: float | None = None
+    jsd_high_level_bits: float | None = None
+    fpd: float | None = None
+    kpd: float | None = None
+    separation_power_mean: float | None = None
+
+
+@dataclass(frozen=True)
+class FastsimBenchResult(Record):
+    """What ``fastsim bench`` measured: one row per model plus the full evaluation metrics."""
+
+    n_train: int
+    n_reference: int
+    geometry: str
+    models: dict[str, ModelBenchRow]
+    evaluation: dict[str, Any]
+    config: dict[str, Any]
+    showerml_version: str = __version__
 
 
 @dataclass
@@ -106,8 +149,8 @@ def run_bench(
     resume: bool = False,
     log: Callable[[str], None] | None = None,
     binning: str | os.PathLike[str] | None = None,
-) -> dict[str, Any]:
-    """Run the benchmark into ``out``; returns the metrics (also in ``out/metrics.json``)."""
+) -> FastsimBenchResult:
+    """Run the benchmark into ``out``; returns the result (also in ``out/metrics.json``)."""
     cfg = config or BenchConfig()
     say = log or (lambda _msg: None)
     folder = RunFolder(out, resume=resume, in_place=True, keep=lambda p: (p / "models").exists())
@@ -135,7 +178,7 @@ def check_bench_models(models: list[BenchModel]) -> None:
 
 
 def _run_models(run: RunFolder, cfg: BenchConfig, train_data: ShowerData, reference: ShowerData,
-                showers: ShowerData, resume: bool, say: Callable[[str], None]) -> dict[str, Any]:
+                showers: ShowerData, resume: bool, say: Callable[[str], None]) -> FastsimBenchResult:
     out_dir = run.path
     (out_dir / "samples").mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(cfg.seed)
@@ -143,7 +186,7 @@ def _run_models(run: RunFolder, cfg: BenchConfig, train_data: ShowerData, refere
         max(m.timing_batches, default=1) for m in cfg.models))
     trained: dict[str, ShowerGenerator] = {}
     generated: dict[str, ShowerData] = {}
-    rows: dict[str, dict[str, Any]] = {}
+    rows: dict[str, ModelBenchRow] = {}
     for entry in cfg.models:
         say(f"{entry.name}: training on {len(train_data)} showers")
         needed = model_class(entry.kind).requires
@@ -161,50 +204,52 @@ def _run_models(run: RunFolder, cfg: BenchConfig, train_data: ShowerData, refere
                                 warmup=1, repeats=cfg.timing_repeats,
                                 max_seconds=cfg.timing_max_seconds)
         ms = dict(zip(timing.batch_sizes, timing.ms_per_shower, strict=True))
-        rows[entry.name] = {
-            "model": entry.kind, "parameters": sum(p.numel() for p in model.net.parameters()),
-            "n_train": model.record.get("n_train"), "epochs": model.record.get("epochs_run"),
-            "best_epoch": model.record.get("best_epoch"), "train_seconds": seconds,
-            "n_generated": n_gen, "ms_per_shower_b1": ms.get(1), "ms_per_shower_b100": ms.get(100),
-            "ms_per_shower_b10k": ms.get(10_000, gen_ms if n_gen >= 10_000 else None),
-            "ms_per_shower_eval_sample": gen_ms, "eval_sample_batch": min(n_gen, 10_000), "timing": timing.as_dict(),
-            "hparams": model.hparams,
-        }
+        rows[entry.name] = ModelBenchRow(
+            model=entry.kind, parameters=sum(p.numel() for p in model.net.parameters()),
+            n_train=model.record.get("n_train"), epochs=model.record.get("epochs_run"),
+            best_epoch=model.record.get("best_epoch"), train_seconds=seconds,
+            n_generated=n_gen, ms_per_shower_b1=ms.get(1), ms_per_shower_b100=ms.get(100),
+            ms_per_shower_b10k=ms.get(10_000, gen_ms if n_gen >= 10_000 else None),
+            ms_per_shower_eval_sample=gen_ms, eval_sample_batch=min(n_gen, 10_000), timing=timing.as_dict(),
+            hparams=model.hparams,
+        )
         say(f"{entry.name}: {seconds:.0f} s training, {gen_ms:.3g} ms/shower when sampling {n_gen}")
     say(f"evaluating {len(generated)} samples against {len(reference)} reference showers")
     result = evaluate_showers(reference, generated, cfg.evaluate, cfg.seed)
     for name, row in rows.items():
-        clf = result.metrics["generated"][name]["classifier"]
-        row["auc_low_level"] = clf.get("low_level", {}).get("auc")
-        row["auc_high_level"] = clf.get("high_level", {}).get("auc")
-        row["jsd_high_level_bits"] = clf.get("high_level", {}).get("jsd_bits")
-        row["fpd"] = result.metrics["generated"][name]["fpd"]["value"]
-        row["kpd"] = result.metrics["generated"][name]["kpd"]["value"]
-        row["separation_power_mean"] = result.metrics["generated"][name]["separation_power_mean"]
-    metrics = result.metrics | {"fastsim": {"showerml_version": __version__, "n_train": len(train_data),
-                                            "n_reference": len(reference), "geometry": showers.geometry.name,
-                                            "models": rows, "config": json_safe(asdict(cfg))}}
-    run.write_json("comparison.json", rows)
-    run.write_json("metrics.json", metrics)
+        rows[name] = replace(row, **_evaluation_figures(result.metrics["generated"][name]))
+    bench = FastsimBenchResult(n_train=len(train_data), n_reference=len(reference), geometry=showers.geometry.name,
+                               models=rows, evaluation=result.metrics, config=json_safe(asdict(cfg)))
+    run.write_json("comparison.json", {name: row.to_json() for name, row in rows.items()})
+    run.write_json("metrics.json", bench.to_json())
     _write_report(out_dir, result, rows, showers, len(train_data), len(reference))
-    return metrics
+    return bench
 
 
-def comparison_rows(rows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """The comparison table: one flat row per model."""
+def _evaluation_figures(metrics: dict[str, Any]) -> dict[str, Any]:
+    """The comparison's evaluation columns from one generated sample's evaluation metrics."""
+    clf = metrics["classifier"]
+    return {"auc_low_level": clf.get("low_level", {}).get("auc"),
+            "auc_high_level": clf.get("high_level", {}).get("auc"),
+            "jsd_high_level_bits": clf.get("high_level", {}).get("jsd_bits"),
+            "fpd": metrics["fpd"]["value"], "kpd": metrics["kpd"]["value"],
+            "separation_power_mean": metrics["separation_power_mean"]}
+
+
+def comparison_rows(rows: dict[str, ModelBenchRow]) -> list[dict[str, Any]]:
+    """The comparison table: one flat row of formatted figures per model."""
     def f(v: Any, fmt: str) -> str:
         return "—" if v is None else format(v, fmt)
 
-    return [{"model": name, "AUC voxel": f(r.get("auc_low_level"), ".3f"),
-             "AUC high-level": f(r.get("auc_high_level"), ".3f"),
-             "FPD": f(r.get("fpd"), ".3g"), "mean sep. power": f(r.get("separation_power_mean"), ".3g"),
-             "ms/shower b=1": f(r["ms_per_shower_b1"], ".3g"), "b=100": f(r["ms_per_shower_b100"], ".3g"),
-             "b=10k": f(r["ms_per_shower_b10k"], ".3g"), "training [s]": f(r["train_seconds"], ".0f"),
-             "epochs": r["epochs"], "parameters": r["parameters"]} for name, r in rows.items()]
+    return [{"model": name, "AUC voxel": f(r.auc_low_level, ".3f"), "AUC high-level": f(r.auc_high_level, ".3f"),
+             "FPD": f(r.fpd, ".3g"), "mean sep. power": f(r.separation_power_mean, ".3g"),
+             "ms/shower b=1": f(r.ms_per_shower_b1, ".3g"), "b=100": f(r.ms_per_shower_b100, ".3g"),
+             "b=10k": f(r.ms_per_shower_b10k, ".3g"), "training [s]": f(r.train_seconds, ".0f"),
+             "epochs": r.epochs, "parameters": r.parameters} for name, r in rows.items()]
 
 
 def _write_report(
-    out: Path, result: Any, rows: dict[str, dict[str, Any]], data: ShowerData, n_train: int, n_ref: int
+    out: Path, result: Any, rows: dict[str, ModelBenchRow], data: ShowerData, n_train: int, n_ref: int
 ) -> None:
     from showerml.pipelines.evaluate_report import build_report
 
