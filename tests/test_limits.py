@@ -200,3 +200,13 @@ def test_no_accepted_input_plans_an_allocation_above_the_budget(inputs, tmp_path
 def test_the_property_saw_accepted_runs() -> None:
     """Guard: the explicit examples above are accepted (the property is not vacuous)."""
     assert any(a[0] == "calogan" for a in accepted) and any(a[0] == "calochallenge2" for a in accepted)
+
+
+def test_the_library_refuses_a_single_shower_larger_than_memory() -> None:
+    """Outside the CLI (no range check) a shower whose spots alone exceed the memory is still refused up front
+    (uniform:1,1e9 used to die in a 2 TiB ArrayMemoryError)."""
+    from showerml.detectors.calogan import CaloGANSimulator
+    from showerml.pipelines.simulate import simulate_showers
+
+    with pytest.raises(InputError, match="one shower at 1e\\+09 GeV"):
+        simulate_showers(CaloGANSimulator("e+"), 2, parse_spectrum("uniform:1,1e9"), seed=0)

@@ -73,6 +73,13 @@ def simulate_chunks(
         raise InputError(f"--workers must be at least 1, got {workers}")
     if seed < 0:
         raise InputError(f"--seed must be a non-negative integer, got {seed}")
+    spots = getattr(sim, "spots_per_event", None)
+    if spots is not None:  # a batch holds at least one event: the most energetic one must fit
+        from showerml.detectors.limits import check_event_memory
+        from showerml.pipelines.simulate_plan import available_memory
+
+        worst = float(np.asarray(spots(np.array([spectrum.emax_gev * 1000.0])))[0])
+        check_event_memory(worst, available_memory(), spectrum.emax_gev)
     size = sim.chunk_size
     n_chunks = -(-n // size)
     tasks = ((sim, min(size, n - i * size), spectrum, s) for i, s in enumerate(chunk_seeds(seed, n_chunks)))
