@@ -10,12 +10,11 @@ becomes one line naming the field, what it must be, and the value found.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from showerml.errors import DataFileError
+from showerml.io.config import validate
 
 __all__ = ["ModelConfigFile", "PreprocessingConfig", "check_model_config", "hparams_schema"]
 
@@ -78,43 +77,8 @@ def hparams_schema(kind: str, defaults: dict[str, Any]) -> type[BaseModel]:
     return create_model(f"{kind}_hparams", __config__=ConfigDict(strict=True, extra="forbid"), **fields)
 
 
-_EXPECT = {
-    "int_type": "an integer", "float_type": "a number", "bool_type": "true or false", "string_type": "a string",
-    "tuple_type": "a list of numbers", "list_type": "a list", "dict_type": "an object", "finite_number": "finite",
-}
-
-
-def _describe(err: dict[str, Any], section: str) -> str:
-    loc = ".".join(str(p) for p in (section, *err["loc"]) if p != "")
-    if err["type"] == "missing":
-        return f"field '{loc}' is missing"
-    if err["type"] == "extra_forbidden":
-        return f"field '{loc}' is not a setting of this model"
-    ctx = err.get("ctx") or {}
-    bounds = {"greater_than_equal": ("≥", "ge"), "greater_than": ("> ", "gt"), "less_than": ("< ", "lt"),
-              "less_than_equal": ("≤ ", "le")}
-    if err["type"] in bounds:
-        sign, key = bounds[err["type"]]
-        kind = "an integer" if isinstance(err.get("input"), int) else "a number"
-        want = f"{kind} {sign.strip()} {ctx.get(key)}"
-    elif err["type"] == "too_short":
-        want = "a non-empty list"
-    else:
-        want = _EXPECT.get(err["type"], err["msg"].removeprefix("Input should be ").removeprefix("Value should be "))
-    got = json.dumps(err.get("input"), default=str)
-    if len(got) > 40:
-        got = got[:37] + "..."
-    return f"field '{loc}' must be {want}, got {got}"
-
-
 def _validate(schema: type[BaseModel], data: Any, section: str, where: object) -> None:
-    try:
-        schema.model_validate_json(json.dumps(data, allow_nan=True), strict=True)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        if first["type"] == "model_type" or (section and first["loc"] == ()):
-            raise DataFileError(where, f"'{section or 'config'}' must be a JSON object") from None
-        raise DataFileError(where, _describe(dict(first), section)) from None
+    validate(schema, data, where, section, strict=True)
 
 
 def check_model_config(config: dict[str, Any], where: object, hparam_defaults: dict[str, Any] | None = None) -> None:
