@@ -56,13 +56,23 @@ class ShowerData:
 
 
 class ShowerFile:
-    """A CaloGAN or CaloChallenge file, opened lazily; ``binning`` (a CaloChallenge XML) sets an unknown geometry."""
+    """A CaloGAN or CaloChallenge file, opened lazily; ``binning`` (a CaloChallenge XML) sets an unknown geometry;
+    ``max_events`` limits it to its first showers (``n_events``, ``iter_chunks`` and ``load`` see only those)."""
 
-    def __init__(self, path: str | os.PathLike[str], binning: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        binning: str | os.PathLike[str] | None = None,
+        max_events: int | None = None,
+    ) -> None:
         self.path = Path(path)
+        if max_events is not None and max_events <= 0:
+            raise InputError(f"max_events must be positive, got {max_events}")
         with open_h5(self.path) as f:
             self.layout: Layout = detect_layout(f, self.path)
             self.n_events = self.layout.check_structure(f, self.path)
+            if max_events is not None:
+                self.n_events = min(self.n_events, max_events)
             self.attrs = {k: _plain(v) for k, v in f.attrs.items()}
             n_vox = f["showers"].shape[1] if self.layout is CALOCHALLENGE else None
         self.geometry = self._geometry(n_vox, binning)
@@ -99,16 +109,22 @@ class ShowerFile:
                 yield self._to_showers(raw)
 
     def load(self, max_events: int | None = None) -> ShowerData:
-        """All showers (or the first ``max_events``) in memory."""
-        chunks = list(self.iter_chunks(stop=max_events))
-        overflow = None if chunks[0].overflow is None else np.concatenate([c.overflow for c in chunks])
-        return ShowerData(
-            np.concatenate([c.incident for c in chunks]),
-            np.concatenate([c.voxels for c in chunks]),
-            self.geometry,
-            overflow,
-            dict(self.attrs),
-        )
+        """All showers (or the first ``max_events``) in memory, in one float32 array (no intermediate copies)."""
+        n = self.n_events if max_events is None else min(max_events, self.n_events)
+        if n == 0:
+            raise DataFileError(self.path, "holds no showers")
+        voxels = np.empty((n, self.geometry.n_voxels), dtype=np.float32)
+        incident = np.empty(n, dtype=np.float64)
+        overflows: list[np.ndarray] = []
+        start = 0
+        for c in self.iter_chunks(stop=n):
+            voxels[start : start + len(c)] = c.voxels
+            incident[start : start + len(c)] = c.incident
+            if c.overflow is not None:
+                overflows.append(c.overflow)
+            start += len(c)
+        overflow = np.concatenate(overflows) if overflows else None
+        return ShowerData(incident, voxels, self.geometry, overflow, dict(self.attrs))
 
     def _to_showers(self, raw: Mapping[str, np.ndarray]) -> ShowerData:
         return arrays_to_showers(raw, self.geometry, self.attrs)
