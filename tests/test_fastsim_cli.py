@@ -159,3 +159,25 @@ def test_all_six_models_train_resume_and_sample(files, tmp_path):
         r = showerml("fastsim", "sample", "--model", model, "--n", 25, "--energy", "uniform:1,100", "--out", out)
         assert r.returncode == 0, (kind, r.stderr)
         assert load_showers(out).voxels.shape == (25, 504)
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "expected"),
+    [
+        ("train:\n  epochs: -3\n", "field 'train.epochs' must be an integer ≥ 1, got -3"),
+        ("train:\n  lr: fast\n", "field 'train.lr' must be a number"),
+        ("train:\n  lr_schedule: linear\n", "field 'train.lr_schedule' must be one of 'constant' or 'cosine'"),
+        ("preprocessing:\n  alpha: 0.7\n", "field 'preprocessing.alpha' must be a number < 0.5"),
+        ("model:\n  steps: 2.5\n", "field 'model.steps' must be an integer"),
+        ("model:\n  depth: 3\n", "'model.depth' is not a setting here"),
+        ("optimizer: adam\n", "'optimizer' is not a setting here"),
+        ("- 1\n- 2\n", "must be a mapping of settings"),
+    ],
+)
+def test_a_bad_yaml_config_is_one_line_naming_the_field(files, tmp_path, yaml_text, expected):
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text(yaml_text)
+    msg = one_line_error(showerml("fastsim", "train", "--data", files["calogan"], "--model", "cfm", "--config", cfg,
+                                  "--out", tmp_path / "m", "--quiet"))
+    assert expected in msg, msg
+    assert not (tmp_path / "m").exists()

@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
-import yaml
+from pydantic import BaseModel, ConfigDict, Field
 
 from showerml import __version__
-from showerml.errors import DataFileError, InputError
+from showerml.errors import InputError
 from showerml.generative import PreprocessConfig, ShowerGenerator, build_model, load_model, model_class
+from showerml.generative.config_schema import hparams_schema
+from showerml.io.config import read_yaml, validate
 from showerml.io.hdf5 import check_output_path
 from showerml.io.runfolder import RunFolder
 from showerml.io.showers import ShowerData, load_showers, write_showers
@@ -29,42 +31,70 @@ from showerml.nn.training import TrainConfig
 from showerml.spectra import parse_spectrum
 
 __all__ = [
-    "FastsimConfig", "load_parent", "read_config", "sample_incident", "sample_to_file", "train_from_file",
-    "train_model",
+    "FastsimConfig", "PreprocessSettings", "TrainSettings", "load_parent", "read_config", "sample_incident",
+    "sample_to_file", "train_from_file", "train_model",
 ]
 
 TRAINING_RECORD = "training.json"
 CHECKPOINTS = "checkpoints"
 
 
-class FastsimConfig(dict):
-    """``{"model": {...}, "train": {...}, "preprocessing": {...}, "max_events": int | None}``."""
+Count = Annotated[int, Field(ge=1)]
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    def overrides(self) -> dict[str, Any]:
+        """The settings given (unset ones keep the model's or the loop's defaults)."""
+        return self.model_dump(exclude_none=True)
+
+
+class TrainSettings(_Section):
+    """``train:`` — overrides of :class:`~showerml.nn.TrainConfig` (seed and progress come from the command line)."""
+
+    epochs: Count | None = None
+    batch_size: Count | None = None
+    lr: Positive | None = None
+    weight_decay: NonNegative | None = None
+    patience: Annotated[int, Field(ge=0)] | None = None
+    min_delta: NonNegative | None = None
+    grad_clip: Positive | None = None
+    lr_schedule: Literal["constant", "cosine"] | None = None
+
+
+class PreprocessSettings(_Section):
+    """``preprocessing:`` — overrides of :class:`~showerml.generative.PreprocessConfig` (MeV)."""
+
+    noise: NonNegative | None = None
+    noise_on: Literal["empty", "all"] | None = None
+    threshold: NonNegative | None = None
+    alpha: Annotated[float, Field(gt=0, lt=0.5)] | None = None
+    calib_showers: Annotated[int, Field(ge=0)] | None = None
+    calib_bins: Count | None = None
+    calibration: Literal["cut", "quantile"] | None = None
+    calib_knots: Annotated[int, Field(ge=2)] | None = None
+
+
+class FastsimConfig(BaseModel):
+    """A fastsim run configuration (YAML ``--config``): ``model:`` hyper-parameters (checked against the model kind's
+    own schema when the model is built), ``train:``, ``preprocessing:`` and ``max_events``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: dict[str, Any] = {}
+    train: TrainSettings = TrainSettings()
+    preprocessing: PreprocessSettings = PreprocessSettings()
+    max_events: Count | None = None
 
 
 def read_config(path: str | os.PathLike[str] | None) -> FastsimConfig:
-    """Read and check a YAML run configuration (unknown top-level keys or training fields → one-line error)."""
+    """Read and check a YAML run configuration (unknown sections or fields, wrong types → one-line error)."""
     if path is None:
-        return FastsimConfig(model={}, train={}, preprocessing={}, max_events=None)
-    p = Path(path)
-    try:
-        raw = yaml.safe_load(p.read_text()) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise DataFileError(p, f"not a readable YAML config ({str(exc).splitlines()[0]})") from None
-    if not isinstance(raw, dict):
-        raise DataFileError(p, "the config must be a mapping with model:, train:, preprocessing: sections")
-    unknown = set(raw) - {"model", "train", "preprocessing", "max_events"}
-    if unknown:
-        raise DataFileError(p, f"unknown section(s) {sorted(unknown)}; use model:, train:, preprocessing:, max_events:")
-    _check_fields(p, raw.get("train") or {}, {f.name for f in fields(TrainConfig)}, "train")
-    _check_fields(p, raw.get("preprocessing") or {}, {f.name for f in fields(PreprocessConfig)}, "preprocessing")
-    return FastsimConfig(model=dict(raw.get("model") or {}), train=dict(raw.get("train") or {}),
-                         preprocessing=dict(raw.get("preprocessing") or {}), max_events=raw.get("max_events"))
-
-
-def _check_fields(path: Path, section: dict, known: set[str], name: str) -> None:
-    bad = set(section) - known
-    if bad:
-        raise DataFileError(path, f"unknown {name}: field(s) {sorted(bad)}; known: {sorted(known)}")
+        return FastsimConfig()
+    return validate(FastsimConfig, read_yaml(path), Path(path))
 
 
 def check_finite(data: ShowerData, name: str) -> None:
@@ -90,9 +120,10 @@ def train_model(
     cfg = config or read_config(None)
     check_finite(data, "the training data")
     cls = model_class(kind)
-    hparams = {**(cls.inherited_hparams(parent) if parent is not None else {}), **cfg["model"]}
-    model = build_model(kind, data.geometry, hparams, PreprocessConfig(**cfg["preprocessing"]))
-    train_cfg = TrainConfig(**{**model.default_train, **cfg["train"], "seed": seed, "progress": progress,
+    hparams = {**(cls.inherited_hparams(parent) if parent is not None else {}), **cfg.model}
+    validate(hparams_schema(kind, cls.default_hparams()), hparams, "--config", "model")
+    model = build_model(kind, data.geometry, hparams, PreprocessConfig(**cfg.preprocessing.overrides()))
+    train_cfg = TrainConfig(**{**model.default_train, **cfg.train.overrides(), "seed": seed, "progress": progress,
                                "description": f"training {kind}"})
     ckpt = None if out is None else Path(out) / CHECKPOINTS
     model.fit(data, train_cfg, ckpt, resume, parent=parent)
@@ -140,13 +171,13 @@ def train_from_file(
     cfg = read_config(config)
     model_class(kind)
     parent = load_parent(kind, teacher)
-    showers = load_showers(data, cfg["max_events"], binning)
+    showers = load_showers(data, cfg.max_events, binning)
     with folder as run:
         model = train_model(showers, kind, run.path, cfg, parent, resume, seed, progress)
         record = {"showerml_version": __version__, "data": str(data), "n_showers": len(showers),
                   "geometry": showers.geometry.name, "model": kind,
                   "teacher": None if teacher is None else str(teacher),
-                  "config": dict(cfg), "seed": seed, **model.record}
+                  "config": cfg.model_dump(), "seed": seed, **model.record}
         run.write_json(TRAINING_RECORD, record)
     return record
 

@@ -25,6 +25,7 @@ import numpy as np
 from showerml import __version__
 from showerml.errors import InputError
 from showerml.generative import ShowerGenerator, load_model, model_class
+from showerml.io.config import validate
 from showerml.io.records import Record
 from showerml.io.runfolder import RunFolder, json_safe
 from showerml.io.showers import ShowerData, load_showers, write_showers
@@ -135,8 +136,8 @@ def _get_model(entry: BenchModel, train_data: ShowerData, folder: Path, parent: 
     if resume and (folder / "config.json").is_file():
         model = load_model(folder)
         return model, float(model.record.get("seconds", float("nan")))
-    run_cfg = FastsimConfig(model=dict(entry.hparams), train=dict(entry.train),
-                            preprocessing=dict(entry.preprocessing), max_events=None)
+    run_cfg = validate(FastsimConfig, {"model": entry.hparams, "train": entry.train,
+                                       "preprocessing": entry.preprocessing}, f"benchmark model '{entry.name}'")
     t0 = time.perf_counter()
     model = train_model(train_data, entry.kind, folder, run_cfg, parent, resume, cfg.seed, cfg.progress)
     return model, time.perf_counter() - t0

@@ -28,8 +28,8 @@ def fastsim_demo_section(run: Path, report: Report, metrics: dict[str, Any], see
     report.heading("Fast simulation: a flow-matching surrogate of the CaloGAN e+ simulator")
     data = simulate_showers(CaloGANSimulator("e+"), n_train + n_test, parse_spectrum("uniform:1,100"), seed + 7)
     train, test = data.subset(slice(0, n_train)), data.subset(slice(n_train, None))
-    cfg = FastsimConfig(model={"width": 256, "blocks": 2, "steps": 10}, train={"epochs": epochs, "patience": epochs},
-                        preprocessing={}, max_events=None)
+    cfg = FastsimConfig.model_validate({"model": {"width": 256, "blocks": 2, "steps": 10},
+                                        "train": {"epochs": epochs, "patience": epochs}})
     t0 = time.perf_counter()
     model = train_model(train, "cfm", run / "models" / "cfm", cfg, seed=seed, progress=False)
     train_s = time.perf_counter() - t0
