@@ -39,7 +39,7 @@ def clean(
     removed = 0
     for f in found:
         if not f.stale:
-            why = "its writer is still running" if f.host in (None, _host()) else f"written on host {f.host}"
+            why = "its writer is still running" if f.host in (None, host_tag()) else f"written on host {f.host}"
             typer.echo(f"kept     {f.path} ({why})")
             continue
         if not dry_run:
@@ -53,8 +53,8 @@ def clean(
         typer.echo(f"removed {removed} of {len(found)} temporary file(s)")
 
 
-def _host() -> str:
-    from showerml.io.atomic import _host as host
+def host_tag() -> str:
+    from showerml.io.atomic import host_tag as host
 
     return host()
 

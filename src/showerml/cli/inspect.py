@@ -45,11 +45,11 @@ def inspect_file(path: Path) -> list[str]:
     import numpy as np
 
     from showerml.io.atomic import temp_files_in
-    from showerml.io.hdf5 import _plain, open_h5
+    from showerml.io.hdf5 import open_h5, plain_attr
 
     lines = [f"file: {path}"]
     with open_h5(path) as f:
-        attrs = {k: _plain(v) for k, v in f.attrs.items() if k != "geometry"}
+        attrs = {k: plain_attr(v) for k, v in f.attrs.items() if k != "geometry"}
         keys = list(f.keys())
     layout = _validate(path, attrs.get("detector"), keys)
     with open_h5(path) as f:

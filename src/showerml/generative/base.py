@@ -23,6 +23,7 @@ from torch import nn
 
 from showerml import __version__
 from showerml.errors import DataFileError, InputError
+from showerml.generative.config_schema import check_model_config
 from showerml.generative.preprocessing import PreprocessConfig, ShowerPreprocessor, preprocess_config
 from showerml.geometry import Geometry
 from showerml.io.showers import ShowerData
@@ -256,9 +257,5 @@ def read_model_folder(directory: str | os.PathLike[str]) -> tuple[dict[str, Any]
     config, state = load_state(folder)
     if config.get("format") != FORMAT or "model" not in config:
         raise DataFileError(folder, "not a showerml generative model (config.json lacks the fastsim model format)")
-    from showerml.generative.config_schema import check_model_config
-    from showerml.generative.registry import MODELS
-
-    cls = MODELS.get(str(config["model"]))
-    check_model_config(config, folder / "config.json", None if cls is None else cls.default_hparams())
+    check_model_config(config, folder / "config.json")
     return config, state

@@ -8,6 +8,7 @@ from typing import Any
 
 from showerml.errors import DataFileError, InputError
 from showerml.generative.base import ShowerGenerator, read_model_folder
+from showerml.generative.config_schema import check_model_config
 from showerml.generative.diffusion import DDPM, FlowMatching
 from showerml.generative.flows import CaloFlowStudent, CaloFlowTeacher
 from showerml.generative.latent import ConditionalGAN, ConditionalVAE
@@ -40,7 +41,9 @@ def load_model(directory: str | os.PathLike[str]) -> ShowerGenerator[Any]:
     config, state = read_model_folder(directory)
     if config["model"] not in MODELS:
         raise DataFileError(directory, f"unknown model kind '{config['model']}' (newer showerml?)")
+    cls = MODELS[config["model"]]
+    check_model_config(config, Path(directory) / "config.json", cls.default_hparams())
     try:
-        return MODELS[config["model"]].from_folder(config, state, Path(directory))
+        return cls.from_folder(config, state, Path(directory))
     except (KeyError, TypeError, InputError) as exc:
         raise DataFileError(directory, f"damaged model config ({exc})") from None

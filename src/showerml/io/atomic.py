@@ -18,6 +18,7 @@ from pathlib import Path
 
 __all__ = [
     "TempFile",
+    "host_tag",
     "atomic_write_bytes",
     "make_public",
     "make_temp",
@@ -31,7 +32,7 @@ __all__ = [
 _TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)(?:@(?P<host>[A-Za-z0-9-]{1,32}))?\.(?P<rand>[A-Za-z0-9_]+)\.tmp$")
 
 
-def _host() -> str:
+def host_tag() -> str:
     return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:32] or "host"
 
 
@@ -48,7 +49,7 @@ def make_public(path: str | os.PathLike[str]) -> None:
 
 def temp_prefix(target: str | os.PathLike[str]) -> str:
     """The name prefix of this process's temporary files for ``target``: ``.<name>.<pid>@<host>.``."""
-    return f".{Path(target).name}.{os.getpid()}@{_host()}."
+    return f".{Path(target).name}.{os.getpid()}@{host_tag()}."
 
 
 def make_temp(target: str | os.PathLike[str]) -> str:
@@ -82,7 +83,7 @@ class TempFile:
     @property
     def stale(self) -> bool:
         """True when its writer ran on this host and no longer exists (a file of another host is never stale here)."""
-        if self.host is not None and self.host != _host():
+        if self.host is not None and self.host != host_tag():
             return False
         return not _pid_alive(self.pid)
 

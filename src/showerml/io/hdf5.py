@@ -21,7 +21,7 @@ from showerml import __version__
 from showerml.errors import DataFileError, InputError
 from showerml.io.atomic import make_temp, remove_stale_temp_files
 
-__all__ = ["EventWriter", "check_output_path", "read_attrs", "open_h5"]
+__all__ = ["EventWriter", "check_output_path", "open_h5", "plain_attr", "read_attrs"]
 
 
 def check_output_path(path: str | os.PathLike[str], overwrite: bool) -> Path:
@@ -56,10 +56,10 @@ def open_h5(path: str | os.PathLike[str]) -> h5py.File:
 def read_attrs(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The file-level attributes as plain Python values."""
     with open_h5(path) as f:
-        return {k: _plain(v) for k, v in f.attrs.items()}
+        return {k: plain_attr(v) for k, v in f.attrs.items()}
 
 
-def _plain(v: Any) -> Any:
+def plain_attr(v: Any) -> Any:
     if isinstance(v, bytes):
         return v.decode()
     if isinstance(v, np.generic):

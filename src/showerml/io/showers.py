@@ -20,7 +20,7 @@ from showerml.detectors.geometries import CALOGAN as CALOGAN_GEOMETRY
 from showerml.detectors.geometries import calochallenge_binning_from_xml, known_calochallenge_geometry
 from showerml.errors import DataFileError, InputError
 from showerml.geometry import Geometry
-from showerml.io.hdf5 import EventWriter, _plain, open_h5
+from showerml.io.hdf5 import EventWriter, open_h5, plain_attr
 from showerml.io.layouts import CALOCHALLENGE, CALOGAN, Layout, check_values, detect_layout
 
 __all__ = ["ShowerData", "ShowerFile", "arrays_to_showers", "load_showers", "write_showers"]
@@ -73,7 +73,7 @@ class ShowerFile:
             self.n_events = self.layout.check_structure(f, self.path)
             if max_events is not None:
                 self.n_events = min(self.n_events, max_events)
-            self.attrs = {k: _plain(v) for k, v in f.attrs.items()}
+            self.attrs = {k: plain_attr(v) for k, v in f.attrs.items()}
             n_vox = f["showers"].shape[1] if self.layout is CALOCHALLENGE else None
         self.geometry = self._geometry(n_vox, binning)
 

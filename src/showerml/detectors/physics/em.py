@@ -29,7 +29,7 @@ from showerml.detectors.physics.materials import Material
 from showerml.detectors.physics.spots import Spots
 
 __all__ = ["EMConfig", "gflash_mean_alpha", "gflash_longitudinal", "gflash_radial", "gflash_radial_scales",
-           "gflash_core_probability", "em_shower_spots", "CONVERSION_DEPTH_X0"]
+           "gflash_core_probability", "em_shower_spots", "gamma_weights", "CONVERSION_DEPTH_X0"]
 
 #: mean photon conversion depth in X0 (pair-production mean free path, 9/7 X0)
 CONVERSION_DEPTH_X0 = 9.0 / 7.0
@@ -111,7 +111,7 @@ def gflash_core_probability(tau: np.ndarray, energy_gev: np.ndarray, z: float) -
     return np.clip(p1 * np.exp(x - np.exp(np.clip(x, None, 50))), 0.0, 1.0)
 
 
-def _weights(rng: np.random.Generator, event: np.ndarray, totals: np.ndarray, shape: float) -> np.ndarray:
+def gamma_weights(rng: np.random.Generator, event: np.ndarray, totals: np.ndarray, shape: float) -> np.ndarray:
     """Spot energies: Gamma(shape) weights normalised so each event's spots sum to ``totals[event]``."""
     w = rng.gamma(shape, 1.0, len(event)) if np.isfinite(shape) else np.ones(len(event))
     norm = np.bincount(event, weights=w, minlength=len(totals))

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from showerml.detectors.physics.em import EMConfig, _weights, em_shower_spots
+from showerml.detectors.physics.em import EMConfig, em_shower_spots, gamma_weights
 from showerml.detectors.physics.materials import Material
 from showerml.detectors.physics.spots import Spots
 
@@ -83,7 +83,7 @@ def hadron_shower_spots(
     # π0 sub-showers: 1 + Poisson(ln E/GeV) photons-initiated showers sharing f_em E
     n_sub = 1 + rng.poisson(np.log(np.maximum(e_gev, 1.0)))
     sub_parent = np.repeat(np.arange(n), n_sub)
-    share = _weights(rng, sub_parent, f_em * e, 1.0)
+    share = gamma_weights(rng, sub_parent, f_em * e, 1.0)
     keep = share > 1.0  # below 1 MeV nothing to shower
     em = em_shower_spots(share[keep], material, rng, photon=True, config=cfg.em)
     offset = rng.normal(0.0, cfg.subshower_offset_lambda * material.lambda_i, (2, int(keep.sum())))
@@ -110,7 +110,7 @@ def hadron_shower_spots(
     s = rng.gamma(a[idx], material.lambda_i / d[idx])
     r = rng.gamma(2.0, cfg.lateral_scale_lambda * material.lambda_i, len(idx))
     phi = rng.uniform(0, 2 * np.pi, len(idx))
-    had = Spots(idx, s, r * np.cos(phi), r * np.sin(phi), _weights(rng, idx, visible_had, 1.5))
+    had = Spots(idx, s, r * np.cos(phi), r * np.sin(phi), gamma_weights(rng, idx, visible_had, 1.5))
 
     spots = Spots.concat([em, had])
     spots.event = parent[spots.event]
