@@ -20,31 +20,17 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Protocol
 
 import numpy as np
 
 from showerml import interrupts
+from showerml.detectors.simulator import Simulator
 from showerml.errors import InputError
 from showerml.io.hdf5 import EventWriter, check_output_path
 from showerml.io.showers import ShowerData, arrays_to_showers
 from showerml.spectra import Spectrum
 
-__all__ = ["Simulator", "chunk_seeds", "simulate_showers", "simulate_to_file", "simulate_chunks"]
-
-
-class Simulator(Protocol):
-    """What every detector simulator offers the runner."""
-
-    chunk_size: int
-
-    def simulate(self, n: int, spectrum: Spectrum, seed: np.random.SeedSequence) -> dict[str, np.ndarray]:
-        """``n`` events as arrays with a leading event axis (energies in MeV, lengths in mm)."""
-        ...
-
-    def attrs(self) -> dict[str, Any]:
-        """File attributes describing the detector, particle and layout."""
-        ...
+__all__ = ["chunk_seeds", "simulate_showers", "simulate_to_file", "simulate_chunks"]
 
 
 def _chunk_task(args: tuple[Simulator, int, Spectrum, np.random.SeedSequence]) -> dict[str, np.ndarray]:
