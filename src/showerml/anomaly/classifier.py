@@ -9,6 +9,8 @@ averages an ensemble the same way).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import torch
 from torch import nn
@@ -102,7 +104,9 @@ class ClassifierEnsemble:
             self.members.append(self._fit_member(z, y, w, tr, val, self.seed + i))
         return self
 
-    def _fit_member(self, z, y, w, tr, val, seed):  # type: ignore[no-untyped-def]
+    def _fit_member(
+        self, z: np.ndarray, y: np.ndarray, w: np.ndarray, tr: np.ndarray, val: np.ndarray, seed: int
+    ) -> Any:
         if self.kind == "bdt":
             from sklearn.ensemble import HistGradientBoostingClassifier
 

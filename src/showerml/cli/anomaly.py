@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from showerml.errors import InputError
+
+if TYPE_CHECKING:
+    from showerml.io.lhco import DijetSample
+    from showerml.pipelines.anomaly import RunConfig
+    from showerml.pipelines.anomaly_inputs import Roles
 
 __all__ = ["anomaly_app", "register"]
 
@@ -52,7 +58,7 @@ def _ints(text: str, name: str) -> list[int]:
         raise InputError(f"{name} takes comma-separated integers, got '{text}'") from None
 
 
-def _read(paths: list[Path] | None):  # type: ignore[no-untyped-def]
+def _read(paths: list[Path] | None) -> tuple[DijetSample | None, list[str]]:
     """One sample from the files (duplicates across them removed, with a note), or None."""
     from showerml.io.lhco import DijetSample, read_dijet
     from showerml.pipelines.anomaly_inputs import drop_duplicates
@@ -63,7 +69,10 @@ def _read(paths: list[Path] | None):  # type: ignore[no-untyped-def]
     return DijetSample.concatenate([s for s in samples if s is not None]), notes
 
 
-def _inputs(data, train, val, test, reference, signal, inject):  # type: ignore[no-untyped-def]
+def _inputs(
+    data: list[Path] | None, train: list[Path] | None, val: list[Path] | None, test: list[Path] | None,
+    reference: list[Path] | None, signal: list[Path] | None, inject: int | None,
+) -> tuple[DijetSample | Roles, DijetSample | None, list[str], str]:
     """(pool or Roles, reference, notes, source) from the options, checked for a consistent combination."""
     from showerml.pipelines.anomaly_inputs import Roles
 
@@ -81,15 +90,19 @@ def _inputs(data, train, val, test, reference, signal, inject):  # type: ignore[
     source_text = "; ".join(f"{k}: {','.join(map(str, v))}" for k, v in source.items() if v)
     if data:
         pool, more = _read(data)
+        assert pool is not None
         return pool, ref, notes + more, source_text
-    parts = {}
+    parts: dict[str, DijetSample | None] = {}
     for name, paths in (("train", train), ("val", val), ("test", test), ("signal", signal)):
         parts[name], more = _read(paths)
         notes += more
-    return Roles(reference=ref, **parts), None, notes, source_text
+    train_sample, test_sample = parts["train"], parts["test"]
+    assert train_sample is not None and test_sample is not None
+    roles = Roles(train_sample, test_sample, val=parts["val"], reference=ref, signal=parts["signal"])
+    return roles, None, notes, source_text
 
 
-def _echo_run(summary: dict, notes: list[str]) -> None:  # type: ignore[type-arg]
+def _echo_run(summary: dict[str, Any], notes: list[str]) -> None:
     from showerml.metrics.anomaly import format_rejection
 
     for note in [*notes, *summary["notes"]]:
@@ -103,7 +116,7 @@ def _echo_run(summary: dict, notes: list[str]) -> None:  # type: ignore[type-arg
 
 
 def _config(method: str, sr: str, sb: str, classifier: str, ensemble: int, epochs: int, inject: int, seed: int,
-            quiet: bool):  # type: ignore[no-untyped-def]
+            quiet: bool) -> RunConfig:
     from showerml.anomaly import METHODS, MethodConfig, Regions
     from showerml.pipelines.anomaly import RunConfig
 
@@ -166,6 +179,7 @@ def scan(
     """Signal-injection scan: methods × injections × seeds; medians and 16–84 % bands of max SIC."""
     from showerml.io.runfolder import RunFolder
     from showerml.pipelines.anomaly import scan_anomaly
+    from showerml.pipelines.anomaly_inputs import Roles
 
     injections, seed_list = _ints(inject, "--inject"), _ints(seeds, "--seeds")
     config = _config(method, sr, sb, classifier, ensemble, epochs, 0, 0, quiet)
@@ -174,6 +188,7 @@ def scan(
                          "as given, use anomaly run --train … --test …)")
     RunFolder(out, overwrite=overwrite)
     pool, ref, notes, source = _inputs(data, None, None, None, reference, None, None)
+    assert not isinstance(pool, Roles)
     summary = scan_anomaly(pool, out, config, injections, seed_list, overwrite, source=source, reference=ref)
     for note in [*notes, *summary["notes"]]:
         typer.echo(f"note: {note}")
@@ -234,6 +249,7 @@ def prepare(
     RunFolder(out, overwrite=overwrite)
     pool, notes = _read(data)
     extra, more = _read(extra_background)
+    assert pool is not None and extra is not None
     counts = prepare_official(pool, extra, out, inject, Regions(lo, hi), seed, overwrite)
     for note in notes + more:
         typer.echo(f"note: {note}")

@@ -153,7 +153,7 @@ def _pandas_fixed_columns(group: object) -> dict[str, np.ndarray]:
 
 def _pandas_table_columns(path: Path, group: object) -> dict[str, np.ndarray]:
     """Columns of a DataFrame written by pandas ``to_hdf(format="table")``, read with h5py (no unpickling)."""
-    table = group.get("table") if hasattr(group, "get") else None  # type: ignore[attr-defined]
+    table = group.get("table") if hasattr(group, "get") else None
     if table is None or table.dtype.names is None:
         raise DataFileError(path, "pandas 'table' layout without its compound 'table' dataset")
     rows = table[:]

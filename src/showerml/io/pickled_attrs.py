@@ -97,11 +97,11 @@ def literal(data: bytes) -> Any:
                 items = _pop_to_mark(stack)
                 stack[-1].update(zip(items[::2], items[1::2], strict=True))
             elif name in ("PUT", "BINPUT", "LONG_BINPUT"):
-                memo[int(arg)] = stack[-1]
+                memo[int(arg or 0)] = stack[-1]
             elif name == "MEMOIZE":
                 memo[len(memo)] = stack[-1]
             elif name in ("GET", "BINGET", "LONG_BINGET"):
-                stack.append(memo[int(arg)])
+                stack.append(memo[int(arg or 0)])
             elif name == "POP":
                 stack.pop()
             else:
