@@ -52,6 +52,7 @@ def one_line_error(r) -> str:
         (["calochallenge2", "--energy", "loguniform:1,5000"], "1–1000 GeV"),
         (["dampe", "--particle", "e-", "--energy", "fixed:20000"], "5–10000 GeV"),
         (["dampe", "--particle", "Fe", "--energy", "powerlaw:2.7,100,1e7"], "40–316000 GeV"),
+        (["dampe", "--max-clusters", "1000000000"], "--max-clusters must be between 1 and 37680"),  # 16 GB/event
         (["calogan", "--n", "1000000000"], "would write up to 1.9 TiB"),
         (["calogan", "--n", "100", "--max-memory", "10M"], "above the budget of 10.0 MiB"),
         (["calogan", "--n", "100", "--max-memory", "lots"], "--max-memory must be a size"),

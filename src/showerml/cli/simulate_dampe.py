@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from showerml.cli.simulate import MAX_MEMORY, OVERWRITE, QUIET, SEED, WORKERS, YES, run_simulator, simulate_app
+from showerml.errors import InputError
 
 __all__ = ["dampe", "register"]
 
@@ -40,8 +41,14 @@ def dampe(
     em = particle.strip().lower() in _EM_NAMES
 
     def make():
+        from showerml.detectors.dampe import geometry as geo
         from showerml.detectors.dampe.simulator import DampeSimulator
 
+        # a cluster holds at least one read-out strip: more clusters than strips cannot occur
+        strips = geo.STK_N_LAYERS * round(2 * geo.STK_HALF / geo.STK_READOUT_PITCH)
+        if not 1 <= max_clusters <= strips:
+            raise InputError(f"--max-clusters must be between 1 and {strips} (the tracker's read-out strips), "
+                             f"got {max_clusters}")
         return DampeSimulator(particle, saturation_mev=saturation, incidence=incidence, max_clusters=max_clusters)
 
     path, sim = run_simulator(make, n, energy, seed, out, workers, overwrite, quiet,
