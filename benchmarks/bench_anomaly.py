@@ -96,7 +96,7 @@ def method_comparison() -> None:
 
 def injection_for(pool: DijetSample, regions: Regions, s_over_b: float) -> int:
     """Signal events to inject for a target S/B in the SR of the data (the split's share of the background)."""
-    from showerml.pipelines.anomaly import BKG_FRACTIONS
+    from showerml.pipelines.anomaly_inputs import BKG_FRACTIONS
 
     in_sr = regions.in_sr(pool.mjj)
     n_bkg_sr = BKG_FRACTIONS[0] * np.sum(in_sr & (pool.label == 0))
@@ -124,6 +124,7 @@ def compare(pool: DijetSample, files: list[str], config: RunConfig, seeds: list[
             runs[name].append(metrics)
             print(json.dumps({"seed": seed, "method": name, "n_inject": inject, "s_over_b_sr": split.s_over_b,
                               **{k: metrics[k] for k in ("max_sic", "rejection_02", "rejection_05",
+                                                         "rejection_02_lower_bound", "rejection_05_lower_bound",
                                                          "train_seconds")}}), file=sys.stderr, flush=True)
         walls.append(time.perf_counter() - t0)
     context = {"s_over_b_sr": float(np.median(sb)), "s_over_sqrt_b_sr": float(np.median(sosb)),
@@ -134,6 +135,8 @@ def compare(pool: DijetSample, files: list[str], config: RunConfig, seeds: list[
         emit(f"max_sic_{name}", float(np.median(v)), "", ANCHORS.get(name), p16=float(np.percentile(v, 16)),
              p84=float(np.percentile(v, 84)), rejection_02=float(np.median([r["rejection_02"] for r in rows])),
              rejection_05=float(np.median([r["rejection_05"] for r in rows])),
+             rejection_02_lower_bound=any(bool(r["rejection_02_lower_bound"]) for r in rows),
+             rejection_05_lower_bound=any(bool(r["rejection_05_lower_bound"]) for r in rows),
              train_seconds=float(np.median([r["train_seconds"] for r in rows])), **context)
     ratio = float(np.median([r["max_sic"] for r in runs["cathode"]])
                   / np.median([r["max_sic"] for r in runs["idealized"]]))
