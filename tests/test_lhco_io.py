@@ -63,13 +63,20 @@ def test_official_features_table(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(importlib.util.find_spec("pandas") is None or importlib.util.find_spec("tables") is None,
                     reason="pandas + tables (showerml[lhco]) not installed")
-@pytest.mark.parametrize("fmt", ["fixed", "table"])
+@pytest.mark.parametrize("fmt", ["fixed", "table", "table_data_columns"])
 def test_real_pandas_files(tmp_path: Path, fmt: str) -> None:
+    """Files written by pandas itself, read by showerml with h5py alone (pandas.read_hdf is never called)."""
     import pandas as pd
 
     path = tmp_path / f"{fmt}.h5"
-    pd.DataFrame(_jets(30)).to_hdf(path, key="df", format=fmt)
-    assert np.allclose(read_dijet(path).features[:, 0], _expected_mjj())
+    frame = pd.DataFrame(_jets(30))
+    if fmt == "table_data_columns":  # every column its own field of the table
+        frame.to_hdf(path, key="df", format="table", data_columns=True)
+    else:
+        frame.to_hdf(path, key="df", format=fmt)
+    s = read_dijet(path)
+    assert np.allclose(s.features[:, 0], _expected_mjj())
+    assert np.allclose(s.features[:, 3], 0.75) and list(s.label[:4]) == [0, 1, 0, 1]
 
 
 def test_missing_columns_and_tev_units(tmp_path: Path) -> None:
