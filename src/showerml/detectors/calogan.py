@@ -25,6 +25,7 @@ from showerml.detectors.physics.ionisation import mip_track_spots
 from showerml.detectors.physics.materials import LAR, PB, mixture
 from showerml.detectors.physics.spots import Spots
 from showerml.errors import InputError
+from showerml.geometry import CartesianLayer
 from showerml.spectra import Spectrum
 
 __all__ = ["CaloGANSimulator", "PB_LAR", "PARTICLES", "bin_spots"]
@@ -42,9 +43,10 @@ CALOGAN_EM = EMConfig(
 )
 
 
-_CELL_X = np.array([layer.cell_x for layer in CALOGAN.layers] + [1.0])
-_CELL_Y = np.array([layer.cell_y for layer in CALOGAN.layers] + [1.0])
-_NX = np.array([layer.nx for layer in CALOGAN.layers] + [1])
+_LAYERS = [layer for layer in CALOGAN.layers if isinstance(layer, CartesianLayer)]
+_CELL_X: np.ndarray = np.array([layer.cell_x for layer in _LAYERS] + [1.0])
+_CELL_Y: np.ndarray = np.array([layer.cell_y for layer in _LAYERS] + [1.0])
+_NX: np.ndarray = np.array([layer.nx for layer in _LAYERS] + [1])
 
 
 def bin_spots(spots: Spots, n_events: int) -> tuple[np.ndarray, np.ndarray]:

@@ -166,7 +166,9 @@ def generate_tracks(rng: np.random.Generator, n: int, incidence: str = "isotropi
         else:
             carry += m
         trials.append(gaps)
-        xs.append(x[ok]), ys.append(y[ok]), ks.append(k[ok])
+        xs.append(x[ok])
+        ys.append(y[ok])
+        ks.append(k[ok])
         got += len(ok)
     x, y, k = np.concatenate(xs), np.concatenate(ys), np.concatenate(ks)
     intercept = np.column_stack([x - k[:, 0] * PSD_TOP_Z, y - k[:, 1] * PSD_TOP_Z])

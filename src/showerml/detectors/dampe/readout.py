@@ -153,7 +153,7 @@ def psd_readout(event: np.ndarray, layer: np.ndarray, bar: np.ndarray, energy: n
     """PSD bar energies (n, 2, 41) in MeV: deposits + noise, zero below threshold."""
     ok = bar >= 0
     idx = (event[ok] * 2 + layer[ok]) * PSD_N_BARS + bar[ok]
-    e = np.bincount(idx, weights=energy[ok], minlength=n_events * 2 * PSD_N_BARS)
+    e: np.ndarray = np.bincount(idx, weights=energy[ok], minlength=n_events * 2 * PSD_N_BARS)
     e = e + rng.normal(0.0, cfg.psd_noise, e.shape)
     e = np.where(e > cfg.psd_threshold, e, 0.0)
     return e.reshape(n_events, 2, PSD_N_BARS).astype(np.float32)

@@ -222,7 +222,8 @@ class DampeSimulator:
 
         cfg = self.readout
         clusters, n_clusters, origin = stk_clusters(StkHits.concat([hits.stk, back.stk]), n, rng, cfg)
-        psd = psd_readout(*(np.concatenate([a, b]) for a, b in zip(hits.psd, back.psd, strict=True)), n, rng, cfg)
+        psd_hits = [np.concatenate([a, b]) for a, b in zip(hits.psd, back.psd, strict=True)]
+        psd = psd_readout(psd_hits[0], psd_hits[1], psd_hits[2], psd_hits[3], n, rng, cfg)
         bgo, n_sat = bgo_readout(truth, rng, cfg)
         impact = np.column_stack([*tracks.at(geo.BGO_TOP_Z), np.full(n, geo.BGO_TOP_Z)])
         return {

@@ -114,4 +114,4 @@ def interaction_length_scale(a_projectile: float | np.ndarray, nuclei: Sequence[
     a_p = np.asarray(a_projectile, dtype=float)
     proton = sum(n * bradt_peters_sigma(1.0, a) for a, n in nuclei)
     nucleus = sum(n * bradt_peters_sigma(a_p, a) for a, n in nuclei)
-    return proton / nucleus
+    return np.asarray(proton / nucleus)
