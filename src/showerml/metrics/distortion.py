@@ -1,4 +1,4 @@
-"""Controlled distortions of a shower sample, to prove that a metric can fail (issue: "metrics can fail").
+"""Controlled distortions of a shower sample, to show that a metric can fail (a realistic, small distortion).
 
 :func:`distort_showers` applies, in order,
 
