@@ -2,8 +2,8 @@
 
 Each Geant4 shower's incident energy is simulated ``repeats`` times, so the comparison is free of spectrum effects.
 Figures: mean per-layer energy fraction, fraction of non-zero voxels per layer, Σ(cells + overflow)/E_inc.
-Calibration tolerances (the README's Geant4 table): layer fractions within ±0.03 (layers 0, 1) and a factor 2 (layer 2), occupancies within ±0.10,
-response within 2 %.
+Calibration tolerances (the README's Geant4 table): layer fractions within ±0.03 (layers 0, 1) and a factor 2
+(layer 2), occupancies within ±0.10, response within 2 %.
 """
 
 from __future__ import annotations
