@@ -15,7 +15,7 @@ def demo(
     """Run the main job on an embedded default and write <out>/report.html."""
     from showerml.pipelines.demo import run_demo
 
-    report = run_demo(out, seed=seed, overwrite=overwrite)
+    report = run_demo(out, seed=seed, overwrite=overwrite, log=lambda line: typer.echo(line))
     typer.echo(f"wrote {report}")
 
 

@@ -198,16 +198,24 @@ DEMO_SECTIONS: list[Section] = [
 ]
 
 
-def run_demo(out: str | os.PathLike[str], seed: int = 0, overwrite: bool = False) -> Path:
-    """Run every demo section into ``out``; returns the report path."""
+def run_demo(
+    out: str | os.PathLike[str], seed: int = 0, overwrite: bool = False, log: Callable[[str], None] | None = None
+) -> Path:
+    """Run every demo section into ``out``; returns the report path. ``log`` gets one line per section (with its
+    wall time), so a run whose output goes to a file shows where it is."""
+    say = log or (lambda _msg: None)
     folder = RunFolder(out, overwrite=overwrite)
     with folder as run:
         (run.path / "data").mkdir()
         (run.path / "evaluation").mkdir()
         report = Report("showerml demo", f"showerml {__version__} · seed {seed}")
         metrics: dict[str, Any] = {"showerml_version": __version__, "seed": seed}
-        for section in DEMO_SECTIONS:
+        for i, section in enumerate(DEMO_SECTIONS, 1):
+            name = section.__name__.strip("_").removesuffix("_section").replace("_", " ")
+            say(f"demo [{i}/{len(DEMO_SECTIONS)}] {name} …")
+            t0 = time.perf_counter()
             section(run.path, report, metrics, seed)
+            say(f"demo [{i}/{len(DEMO_SECTIONS)}] {name}: done in {time.perf_counter() - t0:.0f} s")
         run.write_json("metrics.json", metrics)
         report.write(run.path / "report.html")
     return folder.target / "report.html"
