@@ -170,3 +170,28 @@ def test_scan_config_records_no_single_injection_or_seed(tmp_path: Path) -> None
     assert config["injections"] == [50, 100] and config["seeds"] == [0, 1]
     bands = json.loads((tmp_path / "scan" / "metrics.json").read_text())["bands"]
     assert all("rejection_05_lower_bound" in b for b in bands)
+
+
+def test_pool_with_an_external_reference(official: dict[str, Path]) -> None:
+    pool = toy_dijets(6000, 800, seed=9)
+    extra = read_dijet(official["innerdata_extrabkg_train"])
+    from showerml.io.lhco import DijetSample
+
+    overlapping = DijetSample.concatenate([extra, pool.subset(np.flatnonzero(pool.label == 0)[:50])])
+    split = pipeline.make_split(pool, Regions(), 100, 0, reference=overlapping)
+    assert np.array_equal(split.inputs.reference, extra.features)  # the 50 pool events are dropped from it
+    assert any("50 of the" in n and "--reference" in n for n in split.notes)
+    assert int(np.sum(split.data_label == 0)) == 4500  # 75 % of the background → data, 25 % → test, no reference
+
+
+def test_toy_command_writes_the_cathode_layout(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "toy.npy"
+    code, _, err = cli(capsys, monkeypatch, "anomaly", "toy", "--n-background", "500", "--n-signal", "50",
+                       "--out", str(out))
+    assert code == 0, err
+    s = read_dijet(out)
+    assert len(s) == 550 and int(np.sum(s.label == 1)) == 50
+    assert np.allclose(s.features, toy_dijets(500, 50, seed=0).features)  # TeV on disk, GeV back
+    code, _, err = cli(capsys, monkeypatch, "anomaly", "toy", "--n-background", "5", "--out", str(tmp_path / "t.h5"))
+    assert code == 2 and "must name a .npy file" in err

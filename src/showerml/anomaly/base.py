@@ -41,7 +41,9 @@ class Regions:
 
     def __post_init__(self) -> None:
         if not (0 < self.sr_lo < self.sr_hi):
-            raise InputError(f"signal region must be 0 < low < high, got {self.sr_lo:g}–{self.sr_hi:g} GeV")
+            raise InputError(
+                f"signal region must be 0 < low < high, got {self.sr_lo / 1000:g}–{self.sr_hi / 1000:g} TeV"
+            )
         if self.sb_lo is not None and self.sb_lo >= self.sr_lo:
             raise InputError("the lower sideband edge must lie below the signal region")
         if self.sb_hi is not None and self.sb_hi <= self.sr_hi:
