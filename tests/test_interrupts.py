@@ -179,17 +179,31 @@ def test_an_interrupted_training_keeps_its_checkpoint_and_says_how_to_resume(tmp
 
 
 def test_the_cli_prints_the_interrupt_note(monkeypatch, capsys) -> None:
+    """Through the real command-line framework, which turns a KeyboardInterrupt into exit code 130 and drops it."""
+    import typer
+
+    from showerml import interrupts
     from showerml.cli import main
-    from showerml.interrupts import Interrupted
 
-    def interrupted_command(**kwargs):
-        raise Interrupted("interrupted; the checkpoint after epoch 3 is kept in m/checkpoints: run the same command "
-                          "with --resume to continue from it")
+    app = typer.Typer()
 
-    monkeypatch.setattr(main, "app", interrupted_command)
+    @app.command()
+    def train() -> None:
+        raise interrupts.Interrupted("interrupted; the checkpoint after epoch 3 is kept in m/checkpoints: run the "
+                                     "same command with --resume to continue from it")
+
+    @app.command()
+    def other() -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(main, "app", app)
     monkeypatch.setattr(main.interrupts, "install", lambda: None)
-    with pytest.raises(SystemExit) as exit_info:
-        main.run()
-    assert exit_info.value.code == 130
-    err = capsys.readouterr().err
-    assert "--resume" in err and "nothing was written" not in err
+    for command, expected in (("train", "--resume to continue"), ("other", "nothing was written")):
+        interrupts.reset()
+        monkeypatch.setattr(sys, "argv", ["showerml", command])
+        with pytest.raises(SystemExit) as exit_info:
+            main.run()
+        assert exit_info.value.code == 130
+        err = capsys.readouterr().err
+        assert expected in err and len(err.strip().splitlines()) == 1
+    interrupts.reset()

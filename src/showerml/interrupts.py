@@ -15,9 +15,10 @@ from __future__ import annotations
 import signal
 from types import FrameType
 
-__all__ = ["Interrupted", "install", "check", "pending", "reset"]
+__all__ = ["Interrupted", "install", "check", "note", "pending", "reset"]
 
 _pending: list[int] = []
+_notes: list[str] = []
 
 
 def _handler(signum: int, frame: FrameType | None) -> None:
@@ -44,9 +45,25 @@ def check() -> None:
 
 
 def reset() -> None:
-    """Forget past signals (tests)."""
+    """Forget past signals and notes (tests)."""
     _pending.clear()
+    _notes.clear()
 
 
 class Interrupted(KeyboardInterrupt):
-    """An interrupt that carries the one line to tell the user (what was kept, how to continue)."""
+    """An interrupt that carries the one line to tell the user (what was kept, how to continue).
+
+    The note is also remembered (:func:`note`): the command-line framework turns any KeyboardInterrupt into an exit
+    code and drops the exception, so the entry point reads the note from here.
+    """
+
+    def __init__(self, note: str = "") -> None:
+        super().__init__(note)
+        if note:
+            _notes.append(note)
+
+
+
+def note() -> str | None:
+    """The note of the last :class:`Interrupted` raised in this process, if any."""
+    return _notes[-1] if _notes else None

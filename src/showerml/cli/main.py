@@ -76,8 +76,11 @@ def run() -> None:
         if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
             typer.echo(ctx.get_help())
             sys.exit(int(getattr(exc, "exit_code", 2)))
-        if type(exc).__name__ == "Abort":
+        if type(exc).__name__ == "Abort":  # click turns KeyboardInterrupt into Abort (raised from it)
             code = 130
+            cause = exc.__cause__ or exc.__context__
+            if isinstance(cause, interrupts.Interrupted) and str(cause):
+                note = str(cause)
         elif _usage_error(exc):
             command = ctx.command_path if ctx is not None else "showerml"
             typer.echo(f"error: {exc.format_message()} (see '{command} --help')", err=True)  # type: ignore[attr-defined]
@@ -85,7 +88,7 @@ def run() -> None:
         else:
             raise
     if code == 130:
-        typer.echo(f"error: {note}", err=True)
+        typer.echo(f"error: {interrupts.note() or note}", err=True)
     sys.exit(code if isinstance(code, int) else 0)
 
 
