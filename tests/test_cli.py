@@ -128,7 +128,8 @@ def test_sigterm_leaves_no_partial_file(tmp_path):
 
     out = tmp_path / "big.h5"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "showerml.cli.main", "simulate", "calogan", "--n", "2000000", "--out", str(out), "-q"],
+        [sys.executable, "-m", "showerml.cli.main", "simulate", "calogan", "--n", "2000000", "--yes", "--out", str(out),
+         "-q"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -28,7 +28,8 @@ def _handler(signum: int, frame: FrameType | None) -> None:
 
 
 def install() -> None:
-    """Handle SIGINT and SIGTERM as described in the module docstring (call once, from the main thread)."""
+    """Handle SIGINT and SIGTERM as described in the module docstring (call once per run, from the main thread)."""
+    reset()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _handler)
 
