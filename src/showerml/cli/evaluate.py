@@ -20,6 +20,12 @@ def evaluate(
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace the metrics of a non-empty output folder."),
     max_events: int = typer.Option(None, "--max-events", help="Use at most this many showers per file."),
     seed: int = typer.Option(0, "--seed", help="Random seed (splits, network initialisation, batches)."),
+    protocol: str = typer.Option(
+        "auto",
+        "--protocol",
+        help="calochallenge (the official CaloChallenge 2022 evaluation's features, histograms, classifier and "
+        "FPD/KPD; the default for datasets 2 and 3) or showerml (the default elsewhere).",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
     """Separation powers, classifier test (AUC, JSD), multiclass ranking, FPD and KPD of generated vs reference."""
@@ -33,14 +39,16 @@ def evaluate(
         raise InputError(f"--seed must be a non-negative integer, got {seed}")
     for path in (reference, *generated):  # the input files first: a typo is reported before torch is imported
         ShowerFile(path, binning)
-    from showerml.metrics.classifier import ClassifierConfig
     from showerml.pipelines.evaluate import EvaluateConfig, evaluate_files
 
     names = [part.strip() for label in labels or [] for part in label.split(",")] or None
-    cfg = EvaluateConfig(classifier=ClassifierConfig(progress=not quiet))
+    cfg = EvaluateConfig(protocol=protocol, progress=not quiet)
     metrics = evaluate_files(reference, generated, out, names, binning, overwrite, max_events, seed, cfg)
-    table = Table(title=f"evaluation vs {reference.name} ({metrics['reference']['n_showers']} showers)")
-    for col in ("sample", "AUC vox", "AUC HL", "JSD HL [bits]", "FPD×1e3", "KPD×1e3", "worst feature (S)"):
+    table = Table(
+        title=f"evaluation vs {reference.name} ({metrics['reference']['n_showers']} showers, "
+        f"{metrics['protocol']} protocol)"
+    )
+    for col in ("sample", "AUC vox", "JSD vox [bits]", "AUC HL", "JSD HL [bits]", "FPD×1e3", "KPD×1e3", "worst (S)"):
         table.add_column(col)
     for label, e in metrics["generated"].items():
         c = e["classifier"]
@@ -48,11 +56,12 @@ def evaluate(
         table.add_row(
             label,
             _f(c.get("low_level", {}).get("auc")),
+            _jsd(c.get("low_level", {})),
             _f(c.get("high_level", {}).get("auc")),
-            _f(c.get("high_level", {}).get("jsd_bits")),
-            f"{1e3 * e['fpd']['value']:.3g}±{1e3 * e['fpd']['error']:.2g}",
-            f"{1e3 * e['kpd']['value']:.3g}±{1e3 * e['kpd']['error']:.2g}",
-            f"{worst['feature']} ({worst['value']:.3g})",
+            _jsd(c.get("high_level", {})),
+            _distance(e["fpd"]),
+            _distance(e["kpd"]),
+            "—" if worst["feature"] is None else f"{worst['feature']} ({worst['value']:.3g})",
         )
     console = Console()
     console.print(table)
@@ -63,6 +72,22 @@ def evaluate(
 
 def _f(v: float | None) -> str:
     return "—" if v is None else f"{v:.3f}"
+
+
+def _jsd(result: dict) -> str:
+    """JSD in bits; a negative estimate (JSD ≥ 0 by definition) is shown as consistent with 0."""
+    v = result.get("jsd_bits")
+    if v is None:
+        return "—"
+    return f"{v:.3f} (≈ 0)" if v < 0 else f"{v:.3f}"
+
+
+def _distance(d: dict) -> str:
+    """FPD/KPD ×10³ with its error; a value within 2σ of 0 (negative ones included) says so."""
+    if d.get("value") is None:
+        return "—"
+    text = f"{1e3 * d['value']:.3g}±{1e3 * (d.get('error') or 0.0):.2g}"
+    return text + " (consistent with 0)" if d.get("consistent_with_zero") else text
 
 
 def register(app: typer.Typer) -> None:

@@ -7,7 +7,8 @@ For a shower with voxel energies ``E_v`` (MeV) and layer energies ``E_l = Σ_{v�
 - per layer, energy-weighted centres ``⟨x⟩_l = Σ x_v E_v / E_l`` and widths ``σ_x = √(⟨x²⟩ − ⟨x⟩²)`` (mm) in both
   directions: x/y for Cartesian layers; x/y = r cos α / r sin α and the radius r for cylindrical layers (the
   CaloChallenge convention, arXiv:2410.21611);
-- sparsity: the fraction of voxels of a layer above ``threshold`` (CaloChallenge "sparsity");
+- sparsity: the fraction of *empty* voxels of a layer (``E_v ≤ threshold``), as the CaloChallenge defines it
+  (``1 − mean(E_v > t)``, code/HighLevelFeatures.py of its homepage repository);
 - brightest-voxel observables: ``E_max / E_l`` and ``(E_1st − E_2nd) / (E_1st + E_2nd)`` (CaloGAN "E_ratio",
   arXiv:1712.10321);
 - shower depth ``s_d = Σ_l l·E_l / E_tot`` (layer index) and its width ``σ_sd = √(Σ_l l² E_l / E_tot − s_d²)``
@@ -126,7 +127,7 @@ def shower_features(data: ShowerData, threshold: float = 0.0, per_layer: bool = 
             mean, width = _moments(layer, np.ascontiguousarray(coord, dtype=np.float64), e_l)
             add(f"{axis}_centre_{i}", mean, "mm")
             add(f"{axis}_width_{i}", width, "mm")
-        add(f"sparsity_{i}", (layer > threshold).mean(axis=1), "")
+        add(f"sparsity_{i}", 1.0 - (layer > threshold).mean(axis=1), "")
         frac_max, ratio = _brightest(layer, e_l)
         add(f"brightest_frac_{i}", frac_max, "")
         add(f"brightest_ratio_{i}", ratio, "")

@@ -85,12 +85,17 @@ class EvaluateConfig:
     voxel_level: bool = True
     high_level: bool = True
     multiclass: bool = True
+    distances: bool = True
     fpd_min_samples: int = 20_000
     fpd_max_samples: int = 50_000
     fpd_points: int = 10
     fpd_batches: int = 20
     kpd_batches: int = 10
     kpd_batch_size: int = 5_000
+    #: the challenge's FPD/KPD sample sizes (evaluate.py: fpd min_samples=10000, kpd batch_size=10000)
+    challenge_fpd_min_samples: int = 10_000
+    challenge_fpd_max_samples: int = 50_000
+    challenge_kpd_batch_size: int = 10_000
     chunk_size: int = 5_000
     progress: bool = False
     classifier: ClassifierConfig | None = None
@@ -301,9 +306,21 @@ def evaluate_sources(
             res = classifier_test(ref_hl, hl_inputs[label], hl_clf, s_clf + 1, f"{label}: high-level classifier")
             clf["high_level"] = res.as_dict()
         entry["classifier"] = clf
-        if protocol == "calochallenge":
-            entry["fpd"] = _distance_dict(challenge_fpd(ref_hl, hl_inputs[label]))
-            entry["kpd"] = _distance_dict(challenge_kpd(ref_hl, hl_inputs[label]))
+        if not cfg.distances:
+            entry["fpd"] = {"value": None, "error": None, "consistent_with_zero": None}
+            entry["kpd"] = dict(entry["fpd"])
+        elif protocol == "calochallenge":
+            f = challenge_fpd(
+                ref_hl,
+                hl_inputs[label],
+                cfg.challenge_fpd_min_samples,
+                cfg.challenge_fpd_max_samples,
+                cfg.fpd_points,
+                cfg.fpd_batches,
+            )
+            entry["fpd"] = _distance_dict(f)
+            k_res = challenge_kpd(ref_hl, hl_inputs[label], cfg.kpd_batches, cfg.challenge_kpd_batch_size)
+            entry["kpd"] = _distance_dict(k_res)
         else:
             ref_feat, gen_feat = ref.table.matrix(used), scan.table.matrix(used)
             f = fpd(

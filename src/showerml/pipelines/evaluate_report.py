@@ -13,7 +13,7 @@ from showerml.report.html import Report
 if TYPE_CHECKING:
     from showerml.pipelines.evaluate import EvaluationResult
 
-__all__ = ["build_report", "feature_figure"]
+__all__ = ["build_report", "challenge_figure", "feature_figure"]
 
 PANELS_PER_FIGURE = 12
 MAX_LAYERS_SHOWN = 6  # as report.plots.draw_layers
@@ -69,8 +69,63 @@ def feature_figure(result: EvaluationResult, names: list[str]) -> Any:
     return fig
 
 
+def challenge_figure(result: EvaluationResult, names: list[str]) -> Any:
+    """The CaloChallenge protocol's histograms (its edges; log x for energies) with generated/reference ratios."""
+    import matplotlib.pyplot as plt
+
+    ncol = 4
+    nrow = (len(names) + ncol - 1) // ncol
+    fig, axes = plt.subplots(
+        2 * nrow, ncol, figsize=(4.0 * ncol, 3.6 * nrow), gridspec_kw={"height_ratios": [3, 1] * nrow}, squeeze=False
+    )
+    labels = list(result.challenge)
+    for idx in range(nrow * ncol):
+        top, bottom = axes[2 * (idx // ncol), idx % ncol], axes[2 * (idx // ncol) + 1, idx % ncol]
+        first = result.challenge[labels[0]].pairs.get(names[idx]) if idx < len(names) else None
+        if first is None:
+            top.axis("off")
+            bottom.axis("off")
+            continue
+        name, edges = names[idx], first.edges
+        centres = 0.5 * (edges[1:] + edges[:-1])
+        top.stairs(first.reference, edges, fill=True, color="0.8", label="reference")
+        for k, label in enumerate(labels):
+            pair = result.challenge[label].pairs[name]
+            assert pair is not None
+            top.stairs(pair.generated, edges, color=f"C{k}", label=f"{label} (S={pair.separation_power:.3g})")
+            ratio = np.divide(
+                pair.generated, pair.reference, out=np.full_like(pair.reference, np.nan), where=pair.reference > 0
+            )
+            bottom.plot(centres, ratio, drawstyle="steps-mid", color=f"C{k}")
+        if name == "voxel" or name.startswith("E_layer"):
+            top.set_xscale("log")
+            bottom.set_xscale("log")
+            top.set_yscale("log")
+        top.set_title(name, fontsize=9)
+        top.legend(fontsize=6)
+        top.tick_params(labelsize=7)
+        bottom.axhline(1.0, color="k", lw=0.6)
+        bottom.set_ylim(0.5, 1.5)
+        bottom.set_ylabel("gen/ref", fontsize=7)
+        bottom.tick_params(labelsize=7)
+    fig.tight_layout()
+    return fig
+
+
 def _fmt(v: Any) -> Any:
     return "—" if v is None else v
+
+
+def _distance(d: dict[str, Any]) -> str:
+    """×10³ with its error; values within 2σ of 0 (negative estimates included) are marked."""
+    if d.get("value") is None:
+        return "—"
+    text = f"{1e3 * d['value']:.3g} ± {1e3 * (d.get('error') or 0.0):.2g}"
+    return text + " (consistent with 0)" if d.get("consistent_with_zero") else text
+
+
+def _jsd(v: Any) -> Any:
+    return "—" if v is None else (f"{v:.3g} (< 0: consistent with 0)" if v < 0 else v)
 
 
 def build_report(result: EvaluationResult, geometry: Geometry) -> Report:
@@ -83,10 +138,25 @@ def build_report(result: EvaluationResult, geometry: Geometry) -> Report:
         f"{m['reference']['geometry']}); seed {m['seed']}; showerml {m['showerml_version']}",
     )
     report.heading("Summary")
+    protocol = m.get("protocol", "showerml")
+    if protocol == "calochallenge":
+        what = (
+            "Protocol: CaloChallenge 2022 (the official evaluate.py's definitions): voxels below "
+            f"{1e3 * m.get('threshold_mev', 0.0):.4g} keV set to 0; its high-level features, histogram ranges and "
+            "binnings, separation powers (histograms normalised inside their ranges), low-level classifier on "
+            "[log10 E_inc, E_v/E_inc], high-level classifier and FPD/KPD on its feature set (features divided by the "
+            "reference's maximum, quartic-kernel KPD). showerml's own feature separation powers are listed too."
+        )
+    else:
+        what = (
+            "Protocol: showerml (features binned in 50 bins over the reference's range, out-of-range values in the "
+            "edge bins; FPD/KPD on the standardised informative features)."
+        )
     report.paragraph(
-        "AUC 0.5 and JSD 0 mean the classifier cannot tell a sample from the reference. JSD = ln 2 − BCE of the "
-        "isotonic-calibrated classifier on a balanced test set, in bits (0 … 1). FPD (×10³) and KPD (×10³) on the "
-        "standardised high-level features with their errors (arXiv:2211.10295)."
+        what + " AUC 0.5 and JSD 0 mean the classifier cannot tell a sample from the reference. JSD = ln 2 − BCE of "
+        "the isotonic-calibrated classifier on a balanced test set, in bits (0 … 1); JSD, FPD and KPD are ≥ 0 by "
+        "definition, so a negative estimate is consistent with 0. FPD (×10³) and KPD (×10³) with their errors "
+        "(arXiv:2211.10295)."
     )
     rows = []
     for label, e in gen.items():
@@ -96,11 +166,11 @@ def build_report(result: EvaluationResult, geometry: Geometry) -> Report:
                 "sample": label,
                 "showers": e["n_showers"],
                 "AUC voxel": _fmt(c.get("low_level", {}).get("auc")),
-                "JSD voxel [bits]": _fmt(c.get("low_level", {}).get("jsd_bits")),
+                "JSD voxel [bits]": _jsd(c.get("low_level", {}).get("jsd_bits")),
                 "AUC high-level": _fmt(c.get("high_level", {}).get("auc")),
-                "JSD high-level [bits]": _fmt(c.get("high_level", {}).get("jsd_bits")),
-                "FPD ×10³": f"{1e3 * e['fpd']['value']:.3g} ± {1e3 * e['fpd']['error']:.2g}",
-                "KPD ×10³": f"{1e3 * e['kpd']['value']:.3g} ± {1e3 * e['kpd']['error']:.2g}",
+                "JSD high-level [bits]": _jsd(c.get("high_level", {}).get("jsd_bits")),
+                "FPD ×10³": _distance(e["fpd"]),
+                "KPD ×10³": _distance(e["kpd"]),
                 "mean sep. power": e["separation_power_mean"],
             }
         )
@@ -126,11 +196,25 @@ def build_report(result: EvaluationResult, geometry: Geometry) -> Report:
     report.heading("Separation power per feature")
     names = list(m["features"])
     report.table([{"feature": n, **{lab: gen[lab]["separation_power"][n] for lab in gen}} for n in names])
-    report.heading("Feature histograms")
-    shown = _feature_names(names, geometry)
-    for start in range(0, len(shown), PANELS_PER_FIGURE):
-        chunk = shown[start : start + PANELS_PER_FIGURE]
-        report.figure(feature_figure(result, chunk), f"features {start + 1}–{start + len(chunk)} of {len(shown)}")
+    if protocol == "calochallenge" and result.challenge:
+        extra = list(next(iter(gen.values())).get("separation_power_extra", {}))
+        if extra:
+            report.heading("Separation power, histograms the official script defines but does not run", level=3)
+            report.table([{"feature": n, **{lab: gen[lab]["separation_power_extra"][n] for lab in gen}} for n in extra])
+        sml = list(m.get("features_showerml", {}))
+        report.heading("Separation power, showerml's features and binning", level=3)
+        report.table([{"feature": n, **{lab: gen[lab]["separation_power_showerml"][n] for lab in gen}} for n in sml])
+        report.heading("Feature histograms (CaloChallenge ranges and binnings)")
+        shown = _feature_names(names, geometry)
+        for start in range(0, len(shown), PANELS_PER_FIGURE):
+            chunk = shown[start : start + PANELS_PER_FIGURE]
+            report.figure(challenge_figure(result, chunk), f"histograms {start + 1}–{start + len(chunk)} of {len(shown)}")
+    else:
+        report.heading("Feature histograms")
+        shown = _feature_names(names, geometry)
+        for start in range(0, len(shown), PANELS_PER_FIGURE):
+            chunk = shown[start : start + PANELS_PER_FIGURE]
+            report.figure(feature_figure(result, chunk), f"features {start + 1}–{start + len(chunk)} of {len(shown)}")
     report.heading("Average showers")
     from showerml.report.plots import draw_layers
 
