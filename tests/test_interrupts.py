@@ -29,9 +29,9 @@ def _dead_pid() -> int:
 
 
 def _host() -> str:
-    from showerml.io.atomic import _host as host
+    from showerml.io.atomic import host_tag
 
-    return host()
+    return host_tag()
 
 
 SWALLOWED = r'''

@@ -22,7 +22,7 @@ def clean(
 ) -> None:
     """Remove temporary files and hidden run folders left by killed runs (never those of a run still going on)."""
     from showerml.errors import InputError
-    from showerml.io.atomic import temp_files_in
+    from showerml.io.atomic import host_tag, temp_files_in
 
     if str(path).strip() == "":
         raise InputError("PATH is empty; give a folder or an output name")
@@ -51,12 +51,6 @@ def clean(
         typer.echo(f"{'stale' if dry_run else 'removed'}  {f.path} (writer process {f.pid} no longer exists)")
     if not dry_run:
         typer.echo(f"removed {removed} of {len(found)} temporary file(s)")
-
-
-def host_tag() -> str:
-    from showerml.io.atomic import host_tag as host
-
-    return host()
 
 
 def register(app: typer.Typer) -> None:

@@ -33,6 +33,7 @@ _TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)(?:@(?P<host>[A-Za-z0-9-]{1,32
 
 
 def host_tag() -> str:
+    """This host's name as it appears in temporary file names (letters, digits and dashes, at most 32)."""
     return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:32] or "host"
 
 
