@@ -56,6 +56,7 @@ def one_line_error(r) -> str:
         (["calogan", "--n", "1000000000"], "would write up to 1.9 TiB"),
         (["calogan", "--n", "100", "--max-memory", "10M"], "above the budget of 10.0 MiB"),
         (["calogan", "--n", "100", "--max-memory", "lots"], "--max-memory must be a size"),
+        (["calogan", "--n", "1000000", "--workers", "100000", "--yes"], "more than 4 per CPU core"),  # 1000 processes
     ],
 )
 def test_oversized_runs_are_refused_before_any_work(tmp_path: Path, args: list[str], needle: str) -> None:

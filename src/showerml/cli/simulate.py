@@ -9,6 +9,7 @@ unless ``--yes``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,9 @@ def check_inputs(energy: str, n: int, workers: int, seed: int, out: Path, overwr
         raise InputError(f"--n must be a positive number of events, got {n}")
     if workers < 1:
         raise InputError(f"--workers must be at least 1, got {workers}")
+    cap = 4 * (os.cpu_count() or 1)
+    if workers > cap:  # each worker is a process with its own memory; beyond the cores they only add memory
+        raise InputError(f"--workers {workers} is more than 4 per CPU core ({cap} here); use at most {cap}")
     if seed < 0:
         raise InputError(f"--seed must be a non-negative integer, got {seed}")
     check_output_path(out, overwrite)
