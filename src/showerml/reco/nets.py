@@ -87,6 +87,11 @@ class AxisFitCNN(nn.Module):
     again with the line it just fitted as the current estimate (the first pass starts from the classical fit).
     """
 
+    z: torch.Tensor
+    x: torch.Tensor
+    scale: torch.Tensor
+    unit: torch.Tensor
+
     def __init__(self, in_channels: int, n_scalars: int, layer_z: list[float], bar_x: list[float],
                  scale: list[float], width: int = 32, depth: int = 4, context: int = 0,
                  line_channel: bool = False, iterations: int = 1) -> None:
@@ -111,6 +116,7 @@ class AxisFitCNN(nn.Module):
         self.layer_head = nn.Linear(width, 1)
         for head in (self.bar_head, self.layer_head):  # start from the classical fit
             nn.init.zeros_(head.weight)
+            assert head.bias is not None
             nn.init.zeros_(head.bias)
 
     def forward(self, image: torch.Tensor, scalars: torch.Tensor) -> torch.Tensor:

@@ -1,7 +1,8 @@
 """Reconstruction tasks by name.
 
-Every module of :mod:`showerml.reco.tasks` registers its task(s) with :func:`register` when imported; the modules
-are imported here (in name order), so adding a task is adding one module there. The pipeline, the CLI choices and
+Every module of :mod:`showerml.reco.tasks` lists its task(s) in a module-level ``REGISTERED`` tuple; this module
+imports them all (in name order) and registers those, so adding a task is adding one module there. Code outside the
+package (a plug-in, a test) calls :func:`register` itself. The pipeline, the CLI choices and
 the bench report read :data:`TASKS`.
 """
 
@@ -50,10 +51,10 @@ def task_names() -> tuple[str, ...]:
 
 
 def _discover() -> None:
-    from showerml.reco import tasks
-
-    for info in sorted(pkgutil.iter_modules(tasks.__path__), key=lambda m: m.name):
-        importlib.import_module(f"{tasks.__name__}.{info.name}")
+    package = importlib.import_module("showerml.reco.tasks")
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        for task in getattr(importlib.import_module(f"{package.__name__}.{info.name}"), "REGISTERED", ()):
+            register(task)
 
 
 _discover()

@@ -49,10 +49,10 @@ def _decode(tp: Any, value: Any) -> Any:
         hints = get_type_hints(tp)
         return tp(**{f.name: _decode(hints[f.name], value[f.name]) for f in fields(tp) if f.name in value})
     if origin is tuple:
-        args = get_args(tp)
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_decode(args[0], v) for v in value)
-        return tuple(_decode(a, v) for a, v in zip(args, value, strict=True))
+        items = get_args(tp)
+        if len(items) == 2 and items[1] is Ellipsis:
+            return tuple(_decode(items[0], v) for v in value)
+        return tuple(_decode(a, v) for a, v in zip(items, value, strict=True))
     if origin in (dict, Mapping, typing.Mapping):
         _, vt = get_args(tp)
         return {str(k): _decode(vt, v) for k, v in value.items()}

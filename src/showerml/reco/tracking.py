@@ -18,6 +18,7 @@ the nearest cluster of every other plane within 0.5 mm, refits, and keeps the lo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -81,9 +82,11 @@ def hough_images(arrays: dict[str, np.ndarray], intercept: np.ndarray, slope: np
     for j, k in enumerate(grid.k_centres):
         bi = grid.b_index(r - k * dz)
         ok = (bi >= 0) & (bi < grid.n_b)
-        np.add.at(img, (ev[ok], proj[ok], high[ok].astype(np.int64), j, bi[ok]), 1)
+        index: Any = (ev[ok], proj[ok], high[ok].astype(np.int64), j, bi[ok])  # numpy's stubs reject mixed tuples
+        np.add.at(img, index, 1)
         top = ok & (plane <= 1)
-        np.add.at(img, (ev[top], proj[top], 2, j, bi[top]), 1)
+        index = (ev[top], proj[top], 2, j, bi[top])
+        np.add.at(img, index, 1)
     return np.minimum(img, 255).astype(np.uint8)
 
 

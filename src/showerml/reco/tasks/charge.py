@@ -17,7 +17,6 @@ from showerml.reco import charge as C
 from showerml.reco.data import RecoSample
 from showerml.reco.direction import predict_direction
 from showerml.reco.plots import figure
-from showerml.reco.registry import register
 from showerml.reco.results import Result
 from showerml.reco.task import Evaluation, ReconstructionTask, RunContext, TaskResult, TrainInfo
 from showerml.reco.track_finder import (
@@ -29,7 +28,7 @@ from showerml.reco.track_finder import (
 )
 from showerml.report.html import Report
 
-__all__ = ["ChargeBin", "ChargeMetrics", "ChargeResult", "ChargeTask"]
+__all__ = ["REGISTERED", "ChargeBin", "ChargeMetrics", "ChargeResult", "ChargeTask"]
 
 
 @dataclass(frozen=True)
@@ -78,7 +77,7 @@ class ChargeTask(ReconstructionTask[ChargeResult]):
         """Calibrate the MIP scales; for ``ml`` train the track chain into ``out/track`` unless ``ctx.models`` holds
         a trained ``track`` model."""
         psd_mip, stk_mip = C.calibrate_mip(train.arrays)
-        extra = {"psd_mip_mev": psd_mip, "stk_mip_mev": stk_mip}
+        extra: dict[str, float | str] = {"psd_mip_mev": psd_mip, "stk_mip_mev": stk_mip}
         seconds = 0.0
         if method == "ml":
             track = ctx.models.get("track")
@@ -140,5 +139,5 @@ class ChargeTask(ReconstructionTask[ChargeResult]):
                        "separation": r.separation, "p_misid": r.p_misid, "he_misid": r.he_misid}
                       for m in ("ml", "classical") for r in runs["ml"].methods[m].per_energy])
 
-
-register(ChargeTask())
+#: the tasks this module adds to :mod:`showerml.reco.registry`
+REGISTERED = (ChargeTask(),)

@@ -17,12 +17,11 @@ from showerml.metrics import reco as M
 from showerml.reco import direction as D
 from showerml.reco.data import RecoSample
 from showerml.reco.plots import line_plot
-from showerml.reco.registry import register
 from showerml.reco.results import BinValue, bin_values
 from showerml.reco.task import Evaluation, ReconstructionTask, RunContext, TaskResult, TrainInfo
 from showerml.report.html import Report
 
-__all__ = ["DIRECTION_BINS_GEV", "DirectionMetrics", "DirectionResult", "DirectionTask"]
+__all__ = ["REGISTERED", "DIRECTION_BINS_GEV", "DirectionMetrics", "DirectionResult", "DirectionTask"]
 
 #: deposited-energy bins (GeV) of the direction figures
 DIRECTION_BINS_GEV = (100.0, 300.0, 700.0, 1400.0, 3000.0, 10000.0, np.inf)
@@ -101,5 +100,5 @@ class DirectionTask(ReconstructionTask[DirectionResult]):
         line_plot(report, {"CNN": d["cnn"].impact68_mm_stk_top, "classical fit": d["classical"].impact68_mm_stk_top},
                   "68 % impact radius at STK top (mm)", "impact-point resolution vs deposited energy", logy=True)
 
-
-register(DirectionTask())
+#: the tasks this module adds to :mod:`showerml.reco.registry`
+REGISTERED = (DirectionTask(),)

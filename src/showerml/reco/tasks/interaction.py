@@ -16,11 +16,10 @@ from showerml.metrics import reco as M
 from showerml.reco import interaction as IA
 from showerml.reco.bdt import BDT
 from showerml.reco.data import RecoSample
-from showerml.reco.registry import register
 from showerml.reco.task import Evaluation, ReconstructionTask, RunContext, TaskResult, TrainInfo
 from showerml.report.html import Report
 
-__all__ = ["InteractionMetrics", "InteractionResult", "InteractionTask"]
+__all__ = ["REGISTERED", "InteractionMetrics", "InteractionResult", "InteractionTask"]
 
 
 @dataclass(frozen=True)
@@ -100,5 +99,5 @@ class InteractionTask(ReconstructionTask[InteractionResult]):
             ax.set_xlabel("predicted class"), ax.set_ylabel("true class"), ax.set_title(m)
         report.figure(fig, "confusion (row-normalised): 0 tracker, 1–14 BGO layers, 15 none")
 
-
-register(InteractionTask())
+#: the tasks this module adds to :mod:`showerml.reco.registry`
+REGISTERED = (InteractionTask(),)

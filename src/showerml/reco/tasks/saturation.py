@@ -19,12 +19,11 @@ from showerml.reco import saturation as S
 from showerml.reco.data import RecoSample
 from showerml.reco.estimators import TorchModel, train_config
 from showerml.reco.plots import figure
-from showerml.reco.registry import register
 from showerml.reco.results import BinPair, MethodTiming, Result, bin_pairs
 from showerml.reco.task import Evaluation, ReconstructionTask, RunContext, TaskResult, TrainInfo
 from showerml.report.html import Report
 
-__all__ = ["EnergyResponse", "SaturationResult", "SaturationTask"]
+__all__ = ["REGISTERED", "EnergyResponse", "SaturationResult", "SaturationTask"]
 
 _GEV = 1000.0
 #: bins of the lost signal fraction and of the true deposit (GeV)
@@ -152,5 +151,5 @@ class SaturationTask(ReconstructionTask[SaturationResult]):
                        "resolution before": rb.value[1], "resolution after": r.value[1]}
                       for r, rb in zip(s.after.vs_lost_fraction, s.before.vs_lost_fraction, strict=True) if r.n])
 
-
-register(SaturationTask())
+#: the tasks this module adds to :mod:`showerml.reco.registry`
+REGISTERED = (SaturationTask(),)

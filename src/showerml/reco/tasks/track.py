@@ -17,7 +17,6 @@ from showerml.reco import tracking as T
 from showerml.reco.data import RecoSample
 from showerml.reco.direction import PSD_Z
 from showerml.reco.plots import line_plot
-from showerml.reco.registry import register
 from showerml.reco.results import BinPair, BinValue, bin_pairs
 from showerml.reco.task import Evaluation, ReconstructionTask, RunContext, TaskResult, TrainInfo
 from showerml.reco.track_finder import (
@@ -29,7 +28,7 @@ from showerml.reco.track_finder import (
 )
 from showerml.report.html import Report
 
-__all__ = ["TrackMetrics", "TrackResult", "TrackTask"]
+__all__ = ["REGISTERED", "TrackMetrics", "TrackResult", "TrackTask"]
 
 @dataclass(frozen=True)
 class TrackMetrics(TaskResult):
@@ -114,5 +113,5 @@ class TrackTask(ReconstructionTask[TrackResult]):
         line_plot(report, rows, "track-finding efficiency", "efficiency (track within 1 mm / 100 µm at the PSD) "
                   "vs incident energy")
 
-
-register(TrackTask())
+#: the tasks this module adds to :mod:`showerml.reco.registry`
+REGISTERED = (TrackTask(),)
