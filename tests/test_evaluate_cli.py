@@ -18,7 +18,8 @@ from showerml.pipelines.evaluate import EvaluateConfig, evaluate_files, evaluate
 from tests.evaluate_toy import toy_showers
 
 N = 600
-SMALL = EvaluateConfig(classifier=ClassifierConfig(hidden=(32, 32), epochs=6, patience=2, batch_size=128))
+TINY_CLF = ClassifierConfig(hidden=(32, 32), epochs=6, patience=2, batch_size=128)
+SMALL = EvaluateConfig(classifier=TINY_CLF, voxel_classifier=TINY_CLF)
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +71,7 @@ def test_cli_writes_metrics_and_report(files: dict[str, Path], tmp_path: Path, m
         assert {"low_level", "high_level"} <= set(entry["classifier"])
         assert {"auc", "jsd_bits", "jsd_nats"} <= set(entry["classifier"]["high_level"])
         assert set(entry["separation_power"]) == set(metrics["features"])
-        assert {"value", "error"} == set(entry["fpd"]) == set(entry["kpd"])
+        assert {"value", "error", "consistent_with_zero"} == set(entry["fpd"]) == set(entry["kpd"])
     assert set(metrics["multiclass"]["ranking"]) == {"same", "distorted"}
     assert metrics["generated"]["distorted"]["fpd"]["value"] > metrics["generated"]["same"]["fpd"]["value"]
     html = (out / "report.html").read_text()
@@ -137,3 +138,50 @@ def test_evaluate_showers_in_memory_sees_the_distortion() -> None:
     assert dist_e["classifier"]["high_level"]["auc"] > 0.7 > same_e["classifier"]["high_level"]["auc"]
     assert dist_e["fpd"]["value"] > 10 * abs(same_e["fpd"]["value"]) + 5 * dist_e["fpd"]["error"]
     assert m["multiclass"]["ranking"] == ["same", "dist"]
+
+
+def test_calochallenge_protocol_is_the_default_for_dataset_2(tmp_path: Path, monkeypatch, capsys) -> None:
+    """Dataset-2 files get the challenge's features, histograms (incl. voxel energies) and FPD/KPD; showerml's
+    separation powers are reported beside them; the terminal marks distances consistent with 0."""
+    from showerml.detectors.calochallenge import CaloChallenge2Simulator
+    from showerml.pipelines.simulate import simulate_showers
+    from showerml.spectra import parse_spectrum
+
+    spec = parse_spectrum("loguniform:1,1000")
+    ref, gen = (simulate_showers(CaloChallenge2Simulator(), N, spec, s) for s in (21, 22))
+    write_showers(tmp_path / "ref.h5", ref)
+    write_showers(tmp_path / "gen.h5", gen)
+    write_showers(tmp_path / "dist.h5", distort_showers(gen, {k: 1.05 for k in range(10)}))
+    cfg = EvaluateConfig(
+        classifier=TINY_CLF,
+        voxel_classifier=TINY_CLF,
+        challenge_fpd_min_samples=300,
+        challenge_fpd_max_samples=600,
+        fpd_batches=4,
+        kpd_batches=4,
+        challenge_kpd_batch_size=300,
+        chunk_size=250,
+    )
+    m = evaluate_files(tmp_path / "ref.h5", [tmp_path / "gen.h5", tmp_path / "dist.h5"], tmp_path / "run", config=cfg)
+    assert m["protocol"] == "calochallenge" and m["threshold_mev"] == pytest.approx(0.5e-3 / 0.033)
+    same, dist = m["generated"]["gen"], m["generated"]["dist"]
+    assert {"E_tot/E_inc", "E_layer_0", "EC_eta_44", "width_phi_3", "voxel"} <= set(same["separation_power"])
+    assert {"sparsity_0", "EC_r_0", "width_r_0"} <= set(same["separation_power_extra"])
+    assert "E_0" in same["separation_power_showerml"]
+    assert same["fpd"]["value"] >= 0 and {"value", "error", "consistent_with_zero"} <= set(same["kpd"])
+    early = [f"E_layer_{i}" for i in range(10)]
+    assert sum(dist["separation_power"][n] for n in early) > sum(same["separation_power"][n] for n in early)
+    html = (tmp_path / "run" / "report.html").read_text()
+    assert "CaloChallenge ranges" in html and "showerml's features" in html
+    # the same through the command line, showerml's protocol on request
+    out = tmp_path / "cli"
+    args = ["-r", str(tmp_path / "ref.h5"), "-g", str(tmp_path / "gen.h5"), "--out", str(out), "-q"]
+    assert _cli([*args, "--protocol", "showerml", "--max-events", "550"], monkeypatch) == 0
+    text = capsys.readouterr().out
+    assert "showerml protocol" in text
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["protocol"] == "showerml" and metrics["reference"]["n_showers"] == 550
+    if metrics["generated"]["gen"]["kpd"]["consistent_with_zero"]:
+        assert "consistent with 0" in text
+    assert _cli([*args, "--protocol", "nope", "--overwrite"], monkeypatch) == 2
+    assert "unknown protocol" in capsys.readouterr().err
