@@ -27,6 +27,7 @@ from showerml.metrics import (
     voxel_classifier_test,
 )
 from showerml.metrics.classifier_data import build_classifier_data
+from showerml.metrics.classifier_nets import LayerProjectionNet
 
 FAST = ClassifierConfig(hidden=(32, 32), dropout=0.0, epochs=15, patience=3, batch_size=512, lr=2e-3)
 
@@ -193,3 +194,20 @@ def test_accuracy_selection_and_calibrated_auc_on_gaussians() -> None:
     assert res.auc == res.auc_calibrated <= res.auc_raw + 1e-9  # isotonic ties can only lower the AUC
     assert res.auc == pytest.approx(norm.cdf(1 / np.sqrt(2)), abs=0.03)
     assert 1 <= res.best_epoch <= res.epochs == 6
+
+
+def test_layer_projection_net_forms_layer_energies() -> None:
+    """Unit projection weights give each layer's sum (padding of the shorter layer adds nothing)."""
+    net = LayerProjectionNet([3, 2], n_in=6, n_out=1, projections=1, hidden=(), dropout=0.0)
+    with torch.no_grad():
+        net.weight.fill_(1.0)
+        net.bias.zero_()
+        head = net.head[0]
+        head.weight.zero_()
+        head.bias.zero_()
+    x = torch.tensor([[1.0, 2.0, 3.0, 10.0, 20.0, 7.0]])
+    for col, expected in ((0, 6.0), (1, 30.0), (2, 7.0)):  # layer 0, layer 1, the summary column
+        with torch.no_grad():
+            head.weight.zero_()
+            head.weight[0, col] = 1.0
+            assert float(net(x)) == pytest.approx(expected)

@@ -54,6 +54,7 @@ from showerml.features.inputs import (
 )
 from showerml.io.showers import ShowerData, ShowerFile
 from showerml.metrics.classifier_data import ClassifierData, Source, Transform, build_classifier_data
+from showerml.metrics.classifier_nets import LayerProjectionNet, mlp
 from showerml.nn.training import TrainConfig, train
 
 __all__ = [
@@ -99,12 +100,16 @@ class ClassifierConfig:
     auc_from: str = "raw"
     storage: str = "float16"
     standardise: bool = True
+    architecture: str = "mlp"
+    projections: int = 8
 
     def __post_init__(self) -> None:
         if self.selection not in ("loss", "accuracy"):
             raise InputError(f"unknown model selection '{self.selection}': use loss or accuracy")
         if self.auc_from not in ("raw", "calibrated"):
             raise InputError(f"unknown AUC source '{self.auc_from}': use raw or calibrated")
+        if self.architecture not in ("mlp", "layer_projection"):
+            raise InputError(f"unknown architecture '{self.architecture}': use mlp or layer_projection")
         if self.storage not in ("float16", "float32"):
             raise InputError(f"unknown input storage '{self.storage}': use float16 or float32")
 
@@ -181,17 +186,6 @@ class MulticlassResult:
         return asdict(self)
 
 
-def mlp(n_in: int, n_out: int, hidden: Sequence[int], dropout: float, leaky_slope: float = 0.2) -> nn.Sequential:
-    """A plain fully connected network with LeakyReLU activations."""
-    layers: list[nn.Module] = []
-    width = n_in
-    for h in hidden:
-        layers += [nn.Linear(width, h), nn.LeakyReLU(leaky_slope), nn.Dropout(dropout)]
-        width = h
-    layers.append(nn.Linear(width, n_out))
-    return nn.Sequential(*layers)
-
-
 def _data(
     samples: Sequence[Source],
     cfg: ClassifierConfig,
@@ -211,10 +205,24 @@ def _data(
     )
 
 
-def _fit(data: ClassifierData, cfg: ClassifierConfig, seed: int, description: str) -> tuple[nn.Module, int, int]:
+def _fit(
+    data: ClassifierData,
+    cfg: ClassifierConfig,
+    seed: int,
+    description: str,
+    layer_sizes: Sequence[int] | None = None,
+) -> tuple[nn.Module, int, int]:
     torch.manual_seed(seed)
     n_out = 1 if data.n_classes == 2 else data.n_classes
-    model = mlp(data.x.shape[1], n_out, cfg.hidden, cfg.dropout, cfg.leaky_slope)
+    model: nn.Module
+    if cfg.architecture == "layer_projection":
+        if layer_sizes is None:
+            raise InputError("the layer-projection network needs voxel inputs of a geometry (voxel_classifier_test)")
+        model = LayerProjectionNet(
+            layer_sizes, data.x.shape[1], n_out, cfg.projections, cfg.hidden, cfg.dropout, cfg.leaky_slope
+        )
+    else:
+        model = mlp(data.x.shape[1], n_out, cfg.hidden, cfg.dropout, cfg.leaky_slope)
     by_accuracy = cfg.selection == "accuracy"
 
     def loss_fn(m: nn.Module, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
@@ -257,10 +265,11 @@ def _binary(
     description: str,
     transform: Transform | None = None,
     groups: np.ndarray | None = None,
+    layer_sizes: Sequence[int] | None = None,
 ) -> ClassifierResult:
     t0 = time.perf_counter()
     data = _data(samples, cfg, np.random.default_rng(seed), transform, groups)
-    model, epochs, best = _fit(data, cfg, seed, description)
+    model, epochs, best = _fit(data, cfg, seed, description, layer_sizes)
     (x_val, y_val), (x_test, y_test) = data.part(1), data.part(2)
     y_val, y_test = y_val.numpy(), y_test.numpy()
     score_val, score_test = _predict(model, x_val)[:, 0], _predict(model, x_test)[:, 0]
@@ -327,7 +336,7 @@ def voxel_classifier_test(
         transform, cfg, groups = voxel_inputs, config or showerml_voxel_config(), voxel_input_groups(geometry)
     if progress:
         cfg = replace(cfg, progress=True)
-    return _binary([reference, generated], cfg, seed, description, transform, groups)
+    return _binary([reference, generated], cfg, seed, description, transform, groups, geometry.layer_sizes)
 
 
 def multiclass_test(

@@ -1,0 +1,64 @@
+"""Networks of the classifier test: a plain MLP and a layer-projection network for voxel inputs.
+
+:class:`LayerProjectionNet` reads the first ``V`` input columns as the voxels of a geometry's layers and projects
+each layer's voxels on ``k`` learned directions of its own, ``p_{l,j} = Σ_{v∈l} w_{l,j,v} x_v + b_{l,j}``; the
+``L·k`` projections and the remaining input columns (summary features) feed an MLP. Layer energies, energy-weighted
+centres and second moments are such linear projections, so every high-level feature is a function the network can
+form, while the voxel part has ``k·V`` weights instead of ``hidden·V``: on 20,000 dataset-2 showers (6,480 voxels) a
+plain MLP fits voxel noise within two epochs and forgets a 5 % layer-energy scale it had begun to see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+__all__ = ["LayerProjectionNet", "mlp"]
+
+
+def mlp(n_in: int, n_out: int, hidden: Sequence[int], dropout: float, leaky_slope: float = 0.2) -> nn.Sequential:
+    """A plain fully connected network with LeakyReLU activations."""
+    layers: list[nn.Module] = []
+    width = n_in
+    for h in hidden:
+        layers += [nn.Linear(width, h), nn.LeakyReLU(leaky_slope), nn.Dropout(dropout)]
+        width = h
+    layers.append(nn.Linear(width, n_out))
+    return nn.Sequential(*layers)
+
+
+class LayerProjectionNet(nn.Module):
+    """``k`` learned projections per layer of the voxel columns, then an MLP (see the module docstring)."""
+
+    def __init__(
+        self,
+        layer_sizes: Sequence[int],
+        n_in: int,
+        n_out: int,
+        projections: int,
+        hidden: Sequence[int],
+        dropout: float,
+        leaky_slope: float = 0.2,
+    ) -> None:
+        super().__init__()
+        n_vox, width = int(sum(layer_sizes)), max(layer_sizes)
+        if n_in < n_vox:
+            raise ValueError(f"{n_in} input columns cannot hold {n_vox} voxels")
+        self.n_vox = n_vox
+        index = torch.full((len(layer_sizes), width), n_vox, dtype=torch.long)  # padding → an appended zero column
+        start = 0
+        for i, size in enumerate(layer_sizes):
+            index[i, :size] = torch.arange(start, start + size)
+            start += size
+        self.register_buffer("index", index, persistent=False)
+        scale = 1.0 / torch.sqrt(torch.as_tensor(layer_sizes, dtype=torch.float32))[:, None, None]
+        self.weight = nn.Parameter(torch.randn(len(layer_sizes), width, projections) * scale)
+        self.bias = nn.Parameter(torch.zeros(len(layer_sizes), projections))
+        self.head = mlp(len(layer_sizes) * projections + n_in - n_vox, n_out, hidden, dropout, leaky_slope)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        vox = torch.cat([x[:, : self.n_vox], x.new_zeros(len(x), 1)], dim=1)[:, self.index]  # (N, L, width)
+        proj = torch.einsum("nlw,lwk->nlk", vox, self.weight) + self.bias
+        return self.head(torch.cat([proj.flatten(1), x[:, self.n_vox :]], dim=1))
