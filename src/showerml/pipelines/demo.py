@@ -140,6 +140,7 @@ def _fastsim_section(run: Path, report: Report, metrics: dict[str, Any], seed: i
 
 def _reco_section(run: Path, report: Report, metrics: dict[str, Any], seed: int) -> None:
     from showerml.pipelines.reco import quick_reco_demo
+    from showerml.reco.tasks.identification import IdentificationResult
 
     result = quick_reco_demo(run / "reco", seed)
     report.heading("DAMPE-like reconstruction: e/p identification and direction (quick version)")
@@ -149,17 +150,19 @@ def _reco_section(run: Path, report: Report, metrics: dict[str, Any], seed: int)
         "direction CNN. A lower limit means no test proton passed. Full report: reco/report.html."
     )
     rows = []
-    ep = result.get("ep", {})
-    for method_key, method in (("cnn", "zeta"), ("cnn", "cnn"), ("bdt", "bdt")):
-        for b in ep.get(method_key, {}).get(method, {}).get("rejection_at_90", []):
-            if b["n_signal"] and b["n_background"]:
-                bound = "≥ " if b["lower_limit"] else ""
+    ep = result.tasks["ep"].runs if "ep" in result.tasks else {}
+    for trained, method in (("cnn", "zeta"), ("cnn", "cnn"), ("bdt", "bdt")):
+        run_ep = ep.get(trained)
+        evaluated = run_ep.methods.get(method) if isinstance(run_ep, IdentificationResult) else None
+        for b in evaluated.rejection_at_90 if evaluated is not None else ():
+            if b.n_signal and b.n_background:
+                bound = "≥ " if b.lower_limit else ""
                 rows.append(
                     {
                         "method": method,
-                        "E_dep bin [GeV]": f"{b['low']:g}–{b['high']:g}",
-                        "rejection 1/ε_p": f"{bound}{b['rejection']:.3g}",
-                        "test e / p": f"{b['n_signal']} / {b['n_background']}",
+                        "E_dep bin [GeV]": f"{b.low:g}–{b.high:g}",
+                        "rejection 1/ε_p": f"{bound}{b.rejection:.3g}",
+                        "test e / p": f"{b.n_signal} / {b.n_background}",
                     }
                 )
     report.table(rows)
