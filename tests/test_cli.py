@@ -210,6 +210,7 @@ except SystemExit as exc:
         ["simulate", "calogan", "--energy", "fixed:1e6", "--out", "x.h5"],
         ["simulate", "dampe", "--energy", "fixed:1e9", "--out", "x.h5"],
         ["evaluate", "--reference", "missing.h5", "--generated", "g.h5", "--out", "ev"],
+        ["display", "missing.h5", "--out", "m.png"],
     ],
 )
 def test_input_errors_come_before_the_heavy_imports(tmp_path, args):

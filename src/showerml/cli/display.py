@@ -21,12 +21,13 @@ def draw_file_event(path: Path, event: int):
         module, func = CUSTOM_DISPLAYS[detector].split(":")
         return getattr(importlib.import_module(module), func)(path, event)
     from showerml.io.showers import ShowerFile
-    from showerml.report.plots import draw_event
 
     showers = ShowerFile(path)
     if not 0 <= event < showers.n_events:
         raise InputError(f"--event {event} is out of range: {path} holds events 0–{showers.n_events - 1}")
     data = showers.load(max_events=event + 1)
+    from showerml.report.plots import draw_event  # matplotlib only once the input is known to be good
+
     return draw_event(data, event)
 
 
@@ -39,8 +40,6 @@ def display(
     """Draw one event: calorimeter layers on a log scale (DAMPE: BGO views with tracker and PSD hits)."""
     import io
 
-    import matplotlib.pyplot as plt
-
     from showerml.io.atomic import atomic_write_bytes
     from showerml.io.hdf5 import check_output_path
 
@@ -49,6 +48,7 @@ def display(
         raise InputError(f"--out must end in .png, got {out}")
     check_output_path(out, overwrite)
     fig = draw_file_event(path, event)
+    import matplotlib.pyplot as plt
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)
