@@ -90,7 +90,7 @@ def test_inputs_shapes_and_informative_columns() -> None:
     used = informative_features(table)
     # the toy puts layer 0 in the middle of its three 160 mm rows: no y information there
     assert "y_centre_0" not in used and "x_width_0" in used
-    assert voxel_inputs(data).shape == (300, CALOGAN.n_voxels + 1)
+    assert voxel_inputs(data).shape == (300, CALOGAN.n_voxels + 2 * CALOGAN.n_layers + 2)
     assert high_level_inputs(data, table, used).shape == (300, len(used) + 1)
     with pytest.raises(InputError):
         shower_features(data.subset(slice(0, 0)))
