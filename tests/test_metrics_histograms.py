@@ -49,3 +49,21 @@ def test_bad_input() -> None:
         separation_power(np.array([]), np.array([1.0]))
     with pytest.raises(InputError):
         separation_power_of_histograms(np.ones(3), np.ones(4))
+
+
+def test_in_range_separation_power_drops_values_outside_and_is_nan_when_empty() -> None:
+    """The CaloChallenge convention: out-of-range values are dropped (not clipped into the edge bins), each
+    histogram is normalised inside the range, and a histogram with nothing in range gives NaN (as the official
+    script's density histograms do)."""
+    import math
+
+    from showerml.metrics.histograms import in_range_histogram_pair, separation_power_in_range
+
+    edges = np.linspace(0.0, 1.0, 11)
+    ref = np.full(100, 0.55)
+    gen = np.concatenate([np.full(100, 0.55), np.full(100, 5.0)])  # half of it far outside the range
+    assert in_range_histogram_pair(ref, gen, edges).separation_power == 0.0
+    assert separation_power(ref, gen, edges=edges) > 0.1  # showerml's clipping sees the outliers
+    assert math.isnan(separation_power_in_range(np.zeros(10), np.ones(10)))
+    shifted = in_range_histogram_pair(ref, np.full(100, 0.65), edges)
+    assert shifted.separation_power == pytest.approx(1.0)
