@@ -26,7 +26,9 @@ CaloChallenge 2022, arXiv:2410.21611). Protocol here:
   official script needs 100k per file), a seeded split, inputs stored in float16 (relative rounding 5·10⁻⁴;
   ``storage="float32"`` for the exact inputs), and no stop at validation accuracy 1.
 - ``"showerml"``: :func:`~showerml.features.voxel_inputs` (linear ``E_v/E_inc`` with layer-wise standardisation plus
-  the layer energies outright) and :func:`showerml_voxel_config`.
+  the layer energies outright) into a :class:`~showerml.metrics.classifier_nets.LayerProjectionNet` trained with
+  :func:`showerml_voxel_config`: the network can form every high-level feature, and the epoch of lowest validation
+  loss over all epochs is kept (no early stop before the model has seen a small distortion).
 
 :func:`multiclass_test` is the K+1-class version (softmax over the reference and K generators; CaloChallenge
 report, sec. 4): a generator whose showers the classifier cannot tell from the reference's takes a large share of
@@ -133,17 +135,26 @@ def calochallenge_voxel_config(**changes: object) -> ClassifierConfig:
 
 
 def showerml_voxel_config(**changes: object) -> ClassifierConfig:
-    """showerml's voxel classifier settings, with optional ``changes``."""
+    """showerml's voxel classifier settings, with optional ``changes``: the layer-projection network (8 projections
+    per layer, then 2 × 256 LeakyReLU units, dropout 0.2), Adam lr 10⁻³ with cosine decay, batch 512, weight decay
+    10⁻⁴, 20 epochs without early stopping, the epoch of lowest validation loss kept.
+
+    Measured on 20k vs 20k simulated showers with one sample's layer energies × 1.05: a plain 256 × 256 MLP on the
+    same inputs overfits dataset 2 from epoch 2 (validation BCE 0.686 → 0.715 at lr 10⁻³), the layer-projection
+    network reaches a lower validation BCE (0.677) before it does; in the CaloGAN geometry both see the scale (AUC
+    0.93; 0.93 with 3,000 showers and 8 epochs for the projection network, 0.91 for the MLP)."""
     cfg = ClassifierConfig(
         hidden=(256, 256),
         dropout=0.2,
-        epochs=30,
-        batch_size=256,
-        lr=3e-4,
+        epochs=20,
+        batch_size=512,
+        lr=1e-3,
         weight_decay=1e-4,
-        patience=31,
+        patience=21,
         lr_schedule="cosine",
         selection="loss",
+        architecture="layer_projection",
+        projections=8,
     )
     return replace(cfg, **changes)  # type: ignore[arg-type]
 
