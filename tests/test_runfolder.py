@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from showerml.errors import InputError
+from showerml.io.atomic import host_tag
 from showerml.io.runfolder import RunFolder, json_safe, stale_run_folders
 
 
@@ -87,9 +88,9 @@ def test_in_place_run_keeps_a_checkpoint_but_not_an_empty_folder(tmp_path):
 def test_folders_of_killed_runs_are_removed_by_the_next_run(tmp_path):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     pid = int(dead.stdout)
-    stale = tmp_path / f".run.{pid}.abc123.tmp"
+    stale = tmp_path / f".run.{pid}@{host_tag()}.abc123.tmp"
     stale.mkdir()
-    alive = tmp_path / f".run.{os.getpid()}.xyz789.tmp"
+    alive = tmp_path / f".run.{os.getpid()}@{host_tag()}.xyz789.tmp"
     alive.mkdir()
     assert stale_run_folders(tmp_path / "run") == [stale]
     with RunFolder(tmp_path / "run") as run:

@@ -23,6 +23,7 @@ __all__ = [
     "make_public",
     "make_temp",
     "remove_stale_temp_files",
+    "umask",
     "stale_temp_files",
     "temp_files_in",
     "temp_prefix",
@@ -37,7 +38,8 @@ def host_tag() -> str:
     return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:32] or "host"
 
 
-def _umask() -> int:
+def umask() -> int:
+    """The process's file-creation mask (read without changing it)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask
@@ -45,7 +47,7 @@ def _umask() -> int:
 
 def make_public(path: str | os.PathLike[str]) -> None:
     """Give a temporary file (created 0600 by mkstemp) the permissions a normal file gets (0666 & ~umask)."""
-    os.chmod(path, 0o666 & ~_umask())
+    os.chmod(path, 0o666 & ~umask())
 
 
 def temp_prefix(target: str | os.PathLike[str]) -> str:

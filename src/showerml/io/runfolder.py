@@ -11,15 +11,15 @@ Rules it enforces, in one place:
 
 - ``out`` is checked first (empty name, a file in the way, an existing non-empty folder without ``--overwrite`` or
   ``--resume``, a missing or unwritable parent folder): one-line :class:`~showerml.errors.InputError`, nothing written.
-- A *fresh* run is assembled in a hidden folder ``.<name>.<pid>.<random>.tmp`` beside the target and renamed into place
+- A *fresh* run is assembled in a hidden folder beside the target and renamed into place
   only when the block succeeds; on any exception or interrupt the hidden folder is removed and the target (possibly a
   previous run the user had) is untouched. With ``overwrite`` the previous run is removed only after the new one is
   complete.
 - A *resumable* run (training with checkpoints, ``in_place=True``) works in the target itself so that a checkpoint
   survives a kill; when it fails, the folder is removed only if this run created it and ``keep`` says nothing in it is
   worth keeping (e.g. no checkpoint yet).
-- Hidden folders left by a killed run (their writer process no longer exists) are removed by the next run on the same
-  target.
+- Hidden folders left by a killed run (named like every temporary file, ``.<name>.<pid>@<host>.<random>.tmp``, see
+  :mod:`showerml.io.atomic`; their writer process no longer exists) are removed by the next run on the same target.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -38,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from showerml.errors import InputError
-from showerml.io.atomic import atomic_write_bytes
+from showerml.io.atomic import atomic_write_bytes, temp_files_in, temp_prefix, umask
 
 __all__ = ["RunFolder", "json_safe", "stale_run_folders"]
 
@@ -64,29 +63,11 @@ def json_safe(obj: Any) -> Any:
     return str(obj)
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def stale_run_folders(target: str | os.PathLike[str]) -> list[Path]:
-    """Hidden work folders of ``target`` left behind by runs whose process no longer exists."""
+    """Hidden work folders of ``target`` left behind by runs whose process no longer exists (on this host)."""
     t = Path(target)
-    pattern = re.compile(rf"^\.{re.escape(t.name)}\.(\d+)\.[^.]+\.tmp$")
     parent = t.parent if str(t.parent) else Path(".")
-    if not parent.is_dir():
-        return []
-    stale = []
-    for entry in parent.iterdir():
-        m = pattern.match(entry.name)
-        if m and entry.is_dir() and not _pid_alive(int(m.group(1))):
-            stale.append(entry)
-    return sorted(stale)
+    return [f.path for f in temp_files_in(parent, t.name) if f.stale and f.path.is_dir()]
 
 
 class RunFolder:
@@ -139,9 +120,8 @@ class RunFolder:
             self.target.mkdir(exist_ok=True)
             self._work = self.target
         else:
-            prefix = f".{self.target.name}.{os.getpid()}."
-            self._work = Path(tempfile.mkdtemp(prefix=prefix, suffix=".tmp", dir=self.target.parent))
-            os.chmod(self._work, 0o777 & ~_umask())
+            self._work = Path(tempfile.mkdtemp(prefix=temp_prefix(self.target), suffix=".tmp", dir=self.target.parent))
+            os.chmod(self._work, 0o777 & ~umask())
         return self
 
     def __exit__(
@@ -159,8 +139,7 @@ class RunFolder:
         old: Path | None = None
         try:
             if self.target.exists():
-                old = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.{os.getpid()}.", suffix=".tmp",
-                                            dir=self.target.parent))
+                old = Path(tempfile.mkdtemp(prefix=temp_prefix(self.target), suffix=".tmp", dir=self.target.parent))
                 os.rmdir(old)
                 os.replace(self.target, old)
             os.replace(work, self.target)
@@ -186,9 +165,3 @@ class RunFolder:
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(path, text.encode())
         return path
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
