@@ -172,7 +172,7 @@ def test_calochallenge_protocol_is_the_default_for_dataset_2(tmp_path: Path, mon
     early = [f"E_layer_{i}" for i in range(10)]
     assert sum(dist["separation_power"][n] for n in early) > sum(same["separation_power"][n] for n in early)
     html = (tmp_path / "run" / "report.html").read_text()
-    assert "CaloChallenge ranges" in html and "showerml's features" in html
+    assert "CaloChallenge ranges" in html and "features and binning" in html
     # the same through the command line, showerml's protocol on request
     out = tmp_path / "cli"
     args = ["-r", str(tmp_path / "ref.h5"), "-g", str(tmp_path / "gen.h5"), "--out", str(out), "-q"]
