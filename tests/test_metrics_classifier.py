@@ -211,3 +211,16 @@ def test_layer_projection_net_forms_layer_energies() -> None:
             head.weight.zero_()
             head.weight[0, col] = 1.0
             assert float(net(x)) == pytest.approx(expected)
+
+
+def test_unstandardised_inputs_are_restored_precisely_from_float16() -> None:
+    """The CaloChallenge mode's raw inputs (E_v/E_inc down to 1e-8, below float16's range) reach the network intact."""
+    rng = np.random.default_rng(0)
+    x = np.column_stack([rng.uniform(3.0, 6.0, 2_000), rng.exponential(1e-8, 2_000), rng.exponential(0.1, 2_000)])
+    data = build_classifier_data([x, x], (0.6, 0.2), np.random.default_rng(0), standardise=False)
+    assert data.restore and data.x.dtype == torch.float16
+    seen = data.inputs(data.x).numpy()
+    for col in range(3):  # both samples are x, so every value is seen twice, in shuffled order
+        ref = np.sort(x[:, col])
+        got = np.sort(seen[:, col])[::2]
+        assert np.allclose(got, ref, rtol=0, atol=2e-3 * x[:, col].std() + 1e-12)

@@ -7,8 +7,9 @@ CaloChallenge 2022, arXiv:2410.21611). Protocol here:
 1. balance the two samples (same count), split each 60 / 20 / 20 into train / validation / test, and store the
    (standardised) inputs once, in float16 by default (:mod:`showerml.metrics.classifier_data`: bounded memory,
    files read in chunks);
-2. train an MLP with binary cross-entropy through the shared training loop (:func:`showerml.nn.train`), keeping the
-   epoch that is best on the validation set — by its loss, or by its accuracy as the CaloChallenge does;
+2. train a network (an MLP, or for voxels the layer-projection network) with binary cross-entropy through the
+   shared training loop (:func:`showerml.nn.train`), keeping the epoch that is best on the validation set — by its
+   loss, or by its accuracy as the CaloChallenge does;
 3. calibrate on the validation set with isotonic regression (Zadrozny & Elkan 2002) so that outputs are
    probabilities;
 4. on the balanced test set report the AUC (of the raw scores, or of the calibrated ones as the CaloChallenge
@@ -23,8 +24,9 @@ CaloChallenge 2022, arXiv:2410.21611). Protocol here:
   2048 LeakyReLU(0.01) units, no dropout; Adam, lr 2·10⁻⁴, batch 1000, 50 epochs, no early stopping; the epoch of
   best validation accuracy is kept; isotonic calibration on the validation set; AUC of the calibrated scores.
   Deliberate differences: 60/20/20 fractions of the smaller sample instead of the fixed 60k/20k/20k showers (the
-  official script needs 100k per file), a seeded split, inputs stored in float16 (relative rounding 5·10⁻⁴;
-  ``storage="float32"`` for the exact inputs), and no stop at validation accuracy 1.
+  official script needs 100k per file), a seeded split, inputs stored in float16 after per-column scaling and
+  restored batch by batch (rounding 5·10⁻⁴ of each column's spread; ``storage="float32"`` for the exact inputs),
+  and no stop at validation accuracy 1.
 - ``"showerml"``: :func:`~showerml.features.voxel_inputs` (linear ``E_v/E_inc`` with layer-wise standardisation plus
   the layer energies outright) into a :class:`~showerml.metrics.classifier_nets.LayerProjectionNet` trained with
   :func:`showerml_voxel_config`: the network can form every high-level feature, and the epoch of lowest validation
@@ -237,7 +239,7 @@ def _fit(
     by_accuracy = cfg.selection == "accuracy"
 
     def loss_fn(m: nn.Module, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
-        out = m(batch[0].float())
+        out = m(data.inputs(batch[0]))
         if n_out == 1:
             out = out.squeeze(-1)
             if by_accuracy and not m.training:  # the loop's validation "loss": the error rate
@@ -263,9 +265,9 @@ def _fit(
 
 
 @torch.no_grad()
-def _predict(model: nn.Module, x: torch.Tensor, chunk: int = 8192) -> np.ndarray:
+def _predict(model: nn.Module, data: ClassifierData, x: torch.Tensor, chunk: int = 8192) -> np.ndarray:
     model.eval()
-    out = [model(x[i : i + chunk].float()) for i in range(0, len(x), chunk)]
+    out = [model(data.inputs(x[i : i + chunk])) for i in range(0, len(x), chunk)]
     return torch.cat(out).numpy().astype(np.float64)
 
 
@@ -283,7 +285,7 @@ def _binary(
     model, epochs, best = _fit(data, cfg, seed, description, layer_sizes)
     (x_val, y_val), (x_test, y_test) = data.part(1), data.part(2)
     y_val, y_test = y_val.numpy(), y_test.numpy()
-    score_val, score_test = _predict(model, x_val)[:, 0], _predict(model, x_test)[:, 0]
+    score_val, score_test = _predict(model, data, x_val)[:, 0], _predict(model, data, x_test)[:, 0]
     iso = IsotonicRegression(y_min=_EPS, y_max=1 - _EPS, out_of_bounds="clip").fit(score_val, y_val)
     p = np.clip(iso.predict(score_test), _EPS, 1 - _EPS)
     bce = float(-np.mean(y_test * np.log(p) + (1 - y_test) * np.log1p(-p)))
@@ -368,7 +370,7 @@ def multiclass_test(
     model, _, _ = _fit(data, cfg, seed, description)
     x_test, y_t = data.part(2)
     y_test = y_t.numpy()
-    logits = _predict(model, x_test)
+    logits = _predict(model, data, x_test)
     if logits.shape[1] == 1:  # one generator: a binary network; logit of class 1
         logits = np.concatenate([np.zeros_like(logits), logits], axis=1)
     logp = logits - np.logaddexp.reduce(logits, axis=1, keepdims=True)

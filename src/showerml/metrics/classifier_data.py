@@ -11,7 +11,10 @@ alone. Standardised values are O(1), where float16's 11-bit mantissa keeps 5·10
 Standardisation (training rows only): ``z = (x − μ_c) / s_g`` with the column mean ``μ_c`` and one scale per group
 of columns, ``s_g = √(mean_{c∈g} Var_c)``: columns of one group keep their relative scale, so sums over them
 (layer energies, in the voxel inputs) stay plain weighted sums; a column alone in its group is ordinary z-scoring.
-Scales of 0 become 1; ``z`` is clipped to ±``clip``.
+Scales of 0 become 1; ``z`` is clipped to ±``clip``. With ``standardise=False`` the network must see the inputs
+as they are: ``z`` is still stored (per-column scaling keeps float16 precise for inputs of any size, where raw
+values such as ``E_v/E_inc ~ 10⁻⁸`` would fall below float16's smallest number), clipped only at ±60,000, and
+:meth:`ClassifierData.inputs` restores ``x = μ + s·z`` batch by batch.
 """
 
 from __future__ import annotations
@@ -43,6 +46,15 @@ class ClassifierData:
     n_classes: int
     mean: np.ndarray
     scale: np.ndarray
+    restore: bool = False
+
+    def inputs(self, stored: torch.Tensor) -> torch.Tensor:
+        """What the network sees for stored rows: float32 ``z``, or ``μ + s·z`` when the inputs are not
+        standardised."""
+        x = stored.float()
+        if self.restore:
+            x = x * torch.as_tensor(self.scale, dtype=torch.float32) + torch.as_tensor(self.mean, dtype=torch.float32)
+        return x
 
     def part(self, k: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Split ``k`` (0 train, 1 validation, 2 test) as views ``(x, y)``."""
@@ -134,24 +146,21 @@ def build_classifier_data(
                 raise InputError(f"sample {k} has {x.shape[1]} input columns, sample 0 has {n_cols}")
             if not np.all(np.isfinite(x)):
                 raise InputError(f"sample {k} has non-finite classifier inputs near row {start}")
-            if standardise:
-                keep = (dest[k][start : start + len(x)] >= 0) & (dest[k][start : start + len(x)] < n_train)
-                c = x[keep].astype(np.float64) - shift
-                s1 += c.sum(axis=0)
-                s2 += np.einsum("ij,ij->j", c, c)
+            keep = (dest[k][start : start + len(x)] >= 0) & (dest[k][start : start + len(x)] < n_train)
+            c = x[keep].astype(np.float64) - shift
+            s1 += c.sum(axis=0)
+            s2 += np.einsum("ij,ij->j", c, c)
     assert n_cols is not None and shift is not None and s1 is not None and s2 is not None
-    if standardise:
-        mean = shift + s1 / n_train
-        var = np.maximum(s2 / n_train - (s1 / n_train) ** 2, 0.0)
-        g = np.arange(n_cols) if groups is None else np.asarray(groups)
-        if g.shape != (n_cols,):
-            raise InputError(f"{g.shape[0]} column groups for {n_cols} input columns")
-        _, inverse = np.unique(g, return_inverse=True)
-        group_var = np.bincount(inverse, weights=var) / np.bincount(inverse)
-        scale = np.sqrt(group_var)[inverse]
-        scale = np.where(scale > 0, scale, 1.0)
-    else:
-        mean, scale = np.zeros(n_cols), np.ones(n_cols)
+    mean = shift + s1 / n_train
+    var = np.maximum(s2 / n_train - (s1 / n_train) ** 2, 0.0)
+    g = np.arange(n_cols) if groups is None else np.asarray(groups)
+    if g.shape != (n_cols,):
+        raise InputError(f"{g.shape[0]} column groups for {n_cols} input columns")
+    _, inverse = np.unique(g, return_inverse=True)
+    group_var = np.bincount(inverse, weights=var) / np.bincount(inverse)
+    scale = np.sqrt(group_var)[inverse]
+    scale = np.where(scale > 0, scale, 1.0)
+    clip = clip if standardise else 6e4
     # pass 2: fill the pre-split matrix
     x_all = torch.empty((k_cls * n, n_cols), dtype=dtype)
     y_all = torch.empty(k_cls * n, dtype=torch.int64)
@@ -161,9 +170,7 @@ def build_classifier_data(
         for start, x in _chunks(src, transform, chunk):
             d = dest[k][start : start + len(x)]
             keep = d >= 0
-            z = x[keep]
-            if standardise:
-                z = np.clip((z - mean32) * inv32, -clip, clip)
+            z = np.clip((x[keep] - mean32) * inv32, -clip, clip)
             x_np[d[keep]] = z
             y_np[d[keep]] = k
-    return ClassifierData(x_all, y_all, sizes, k_cls, mean, scale)
+    return ClassifierData(x_all, y_all, sizes, k_cls, mean, scale, restore=not standardise)
