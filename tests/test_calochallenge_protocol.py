@@ -82,7 +82,7 @@ def test_features_equal_the_official_definitions(samples) -> None:
     mine = challenge_features((ref.subset(slice(a, a + 70)) for a in range(0, len(ref), 70)), ref.geometry).table
     assert set(official) <= set(mine.names)
     for name, values in official.items():
-        # a width of a one-voxel layer is √(float32 rounding) in the official sums: up to ≈ 10⁻² mm instead of 0 (bins are 0.3 mm)
+        # a one-voxel layer's width is √(float32 rounding) in the official sums: ≤ ≈ 10⁻² mm, not 0 (bins: 0.3 mm)
         atol = 2e-2 if name.startswith("width") else 1e-9
         np.testing.assert_allclose(mine[name], values, rtol=1e-5, atol=atol, err_msg=name)
     # sparsity is the fraction of *empty* voxels: most of a dataset-2 layer is empty

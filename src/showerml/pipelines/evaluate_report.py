@@ -208,7 +208,8 @@ def build_report(result: EvaluationResult, geometry: Geometry) -> Report:
         shown = _feature_names(names, geometry)
         for start in range(0, len(shown), PANELS_PER_FIGURE):
             chunk = shown[start : start + PANELS_PER_FIGURE]
-            report.figure(challenge_figure(result, chunk), f"histograms {start + 1}–{start + len(chunk)} of {len(shown)}")
+            caption = f"histograms {start + 1}–{start + len(chunk)} of {len(shown)}"
+            report.figure(challenge_figure(result, chunk), caption)
     else:
         report.heading("Feature histograms")
         shown = _feature_names(names, geometry)
