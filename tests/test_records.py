@@ -10,6 +10,7 @@ import pytest
 
 from showerml.errors import DataFileError
 from showerml.io.records import Record
+from showerml.io.runfolder import json_safe
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,13 @@ def test_round_trip_through_json_keeps_types_and_nesting():
     assert isinstance(back.by_name["a"], _Inner)
 
 
-def test_non_finite_and_numpy_values_become_plain_json():
-    rec = _Inner(float("nan"), np.int64(4))
+def test_numpy_values_become_plain_json_and_null_floats_read_back_as_nan():
+    rec = _Inner(np.float64(0.25), np.int64(4))
     data = rec.to_json()
-    json.dumps(data, allow_nan=False)
-    assert data == {"auc": None, "n": 4}
+    assert data == {"auc": 0.25, "n": 4} and type(data["n"]) is int
+    back = _Inner.from_json({"auc": None, "n": 4})
+    assert np.isnan(back.auc)
+    assert json.dumps(json_safe(_Inner(float("inf"), 1).to_json()), allow_nan=False) == '{"auc": null, "n": 1}'
 
 
 def test_a_missing_required_field_is_named():
