@@ -4,8 +4,10 @@
 each layer's voxels on ``k`` learned directions of its own, ``p_{l,j} = Σ_{v∈l} w_{l,j,v} x_v + b_{l,j}``; the
 ``L·k`` projections and the remaining input columns (summary features) feed an MLP. Layer energies, energy-weighted
 centres and second moments are such linear projections, so every high-level feature is a function the network can
-form, while the voxel part has ``k·V`` weights instead of ``hidden·V``: on 20,000 dataset-2 showers (6,480 voxels) a
-plain MLP fits voxel noise within two epochs and forgets a 5 % layer-energy scale it had begun to see.
+form, while the voxel part has ``k·V`` weights instead of ``hidden·V``. Measured on 20k vs 20k dataset-2 showers
+(6,480 voxels) with layers 0–9 of one sample × 1.05, lr 10⁻³: a plain 256 × 256 MLP's validation BCE is lowest
+after epoch 1 (0.686) and rises from epoch 2 as it fits voxel noise; this network reaches 0.677 at epoch 2 before
+it too overfits — hence the model selection on the validation loss over all epochs.
 """
 
 from __future__ import annotations
