@@ -140,7 +140,7 @@ def test_evaluate_showers_in_memory_sees_the_distortion() -> None:
     assert m["multiclass"]["ranking"] == ["same", "dist"]
 
 
-def test_calochallenge_protocol_is_the_default_for_dataset_2(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_calochallenge_protocol_is_the_default_for_dataset_2(files, tmp_path: Path, monkeypatch, capsys) -> None:
     """Dataset-2 files get the challenge's features, histograms (incl. voxel energies) and FPD/KPD; showerml's
     separation powers are reported beside them; the terminal marks distances consistent with 0."""
     from showerml.detectors.calochallenge import CaloChallenge2Simulator
@@ -173,9 +173,11 @@ def test_calochallenge_protocol_is_the_default_for_dataset_2(tmp_path: Path, mon
     assert sum(dist["separation_power"][n] for n in early) > sum(same["separation_power"][n] for n in early)
     html = (tmp_path / "run" / "report.html").read_text()
     assert "CaloChallenge ranges" in html and "features and binning" in html
-    # the same through the command line, showerml's protocol on request
+    # the command line: showerml's protocol on request (CaloGAN toy files), the challenge's refused where undefined
     out = tmp_path / "cli"
-    args = ["-r", str(tmp_path / "ref.h5"), "-g", str(tmp_path / "gen.h5"), "--out", str(out), "-q"]
+    args = ["-r", str(files["ref"]), "-g", str(files["gen"]), "--out", str(out), "-q"]
+    assert _cli([*args, "--protocol", "calochallenge"], monkeypatch) == 2
+    assert "datasets 2 and 3" in capsys.readouterr().err and not out.exists()
     assert _cli([*args, "--protocol", "showerml", "--max-events", "550"], monkeypatch) == 0
     text = capsys.readouterr().out
     assert "showerml protocol" in text
