@@ -1,90 +1,23 @@
-"""Typed, frozen results with a JSON round trip, and the binned rows every reconstruction figure is made of.
-
-:class:`Result` gives a frozen dataclass ``to_json()`` (plain dicts, lists, numbers; NaN/inf stay floats — the run
-folder's JSON writer turns them into ``null``) and ``from_json()`` (driven by the field annotations; ``null`` in a
-float field reads back as NaN).
-"""
+"""The binned rows every reconstruction figure is made of, as typed records (:class:`showerml.io.records.Record`:
+``to_json`` / ``from_json`` driven by the field annotations; ``null`` in a float field reads back as NaN)."""
 
 from __future__ import annotations
 
 import math
-import types
-import typing
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, is_dataclass
-from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-__all__ = ["Result", "BinValue", "BinPair", "RejectionBin", "bin_values", "bin_pairs", "rejection_bins",
+from showerml.io.records import Record
+
+__all__ = ["BinValue", "BinPair", "RejectionBin", "bin_values", "bin_pairs", "rejection_bins",
            "MethodTiming"]
-
-R = TypeVar("R", bound="Result")
-
-
-def _encode(value: Any) -> Any:
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _encode(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, Mapping):
-        return {str(k): _encode(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_encode(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _encode(value.tolist())
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-def _decode(tp: Any, value: Any) -> Any:
-    if tp is Any:
-        return value
-    origin = get_origin(tp)
-    if origin is Union or origin is types.UnionType:
-        args = [a for a in get_args(tp) if a is not type(None)]
-        if value is None and len(args) < len(get_args(tp)):
-            return None
-        return _decode(args[0], value)
-    if isinstance(tp, type) and is_dataclass(tp):
-        hints = get_type_hints(tp)
-        return tp(**{f.name: _decode(hints[f.name], value[f.name]) for f in fields(tp) if f.name in value})
-    if origin is tuple:
-        items = get_args(tp)
-        if len(items) == 2 and items[1] is Ellipsis:
-            return tuple(_decode(items[0], v) for v in value)
-        return tuple(_decode(a, v) for a, v in zip(items, value, strict=True))
-    if origin in (dict, Mapping, typing.Mapping):
-        _, vt = get_args(tp)
-        return {str(k): _decode(vt, v) for k, v in value.items()}
-    if origin is list:
-        (vt,) = get_args(tp)
-        return [_decode(vt, v) for v in value]
-    if tp is float:
-        return math.nan if value is None else float(value)
-    if tp in (int, bool, str):
-        return tp(value)
-    return value
-
-
-class Result:
-    """Base of the result dataclasses: ``to_json`` / ``from_json`` driven by the field annotations."""
-
-    def to_json(self) -> dict[str, Any]:
-        """Plain JSON-ready values (NaN and inf kept as floats)."""
-        out = _encode(self)
-        assert isinstance(out, dict)
-        return out
-
-    @classmethod
-    def from_json(cls: type[R], data: Mapping[str, Any]) -> R:
-        """The result written by :meth:`to_json` (``null`` in a float field → NaN)."""
-        out = _decode(cls, data)
-        assert isinstance(out, cls)
-        return out
 
 
 @dataclass(frozen=True)
-class MethodTiming(Result):
+class MethodTiming(Record):
     """Training time and inference speed of one method on the test events."""
 
     method: str
@@ -93,7 +26,7 @@ class MethodTiming(Result):
 
 
 @dataclass(frozen=True)
-class BinValue(Result):
+class BinValue(Record):
     """A metric in the bin ``low ≤ x < high`` holding ``n`` events (NaN when empty)."""
 
     low: float
@@ -103,7 +36,7 @@ class BinValue(Result):
 
 
 @dataclass(frozen=True)
-class BinPair(Result):
+class BinPair(Record):
     """A two-valued metric (e.g. efficiency and its error, bias and resolution) in one bin ((NaN, NaN) when empty)."""
 
     low: float
@@ -113,7 +46,7 @@ class BinPair(Result):
 
 
 @dataclass(frozen=True)
-class RejectionBin(Result):
+class RejectionBin(Record):
     """Background rejection at fixed signal efficiency in one bin (:class:`showerml.metrics.reco.Rejection`)."""
 
     low: float

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from showerml.io.records import Record
 from showerml.reco.registry import get_task
-from showerml.reco.results import Result
 from showerml.reco.task import TaskResult
 
 __all__ = ["ModelEvaluation", "TaskBench", "BenchResult"]
@@ -18,7 +18,7 @@ def _result(task: str, data: Mapping[str, Any]) -> TaskResult:
 
 
 @dataclass(frozen=True)
-class ModelEvaluation(Result):
+class ModelEvaluation(Record):
     """``showerml reco evaluate``: a trained model and its task's baseline on every event of ``data``."""
 
     task: str
@@ -32,7 +32,7 @@ class ModelEvaluation(Result):
 
 
 @dataclass(frozen=True)
-class TaskBench(Result):
+class TaskBench(Record):
     """One task of the bench: split sizes, epochs, wall time and the result of each trained method (or why it was
     skipped)."""
 
@@ -51,7 +51,7 @@ class TaskBench(Result):
 
 
 @dataclass(frozen=True)
-class BenchResult(Result):
+class BenchResult(Record):
     """``showerml reco bench``: settings, input files per role, each task's :class:`TaskBench`, the headline targets."""
 
     seed: int

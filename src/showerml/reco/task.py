@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 import numpy as np
 
 from showerml.errors import InputError
+from showerml.io.records import Record
 from showerml.reco.data import RecoSample
 from showerml.reco.manifest import write_manifest
-from showerml.reco.results import MethodTiming, Result
+from showerml.reco.results import MethodTiming
 
 if TYPE_CHECKING:
     from showerml.report.html import Report
@@ -53,7 +54,7 @@ class RunContext:
 
 
 @dataclass(frozen=True)
-class TrainInfo(Result):
+class TrainInfo(Record):
     """What training wrote (the model folder's ``reco.json`` manifest): task, method, seed, events, time, extras."""
 
     task: str
@@ -81,7 +82,7 @@ class TrainInfo(Result):
         return self
 
 
-class TaskResult(Result):
+class TaskResult(Record):
     """A task's evaluation result: a frozen dataclass that also reports its methods' timings."""
 
     def timings(self) -> list[MethodTiming]:

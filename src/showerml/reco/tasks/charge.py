@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 
 from showerml.errors import InputError
+from showerml.io.records import Record
 from showerml.metrics import reco as M
 from showerml.reco import charge as C
 from showerml.reco.data import RecoSample
 from showerml.reco.direction import predict_direction
 from showerml.reco.plots import figure
-from showerml.reco.results import Result
 from showerml.reco.task import Evaluation, ReconstructionTask, RunContext, TaskResult, TrainInfo
 from showerml.reco.track_finder import (
     ENERGY_BINS_GEV,
@@ -32,7 +32,7 @@ __all__ = ["REGISTERED", "ChargeBin", "ChargeMetrics", "ChargeResult", "ChargeTa
 
 
 @dataclass(frozen=True)
-class ChargeBin(Result):
+class ChargeBin(Record):
     """One incident-energy bin: p and He counts, peak separation, misidentified shares."""
 
     low: float

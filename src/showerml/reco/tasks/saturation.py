@@ -14,12 +14,13 @@ from typing import Any
 import numpy as np
 
 from showerml.errors import InputError
+from showerml.io.records import Record
 from showerml.metrics import reco as M
 from showerml.reco import saturation as S
 from showerml.reco.data import RecoSample
 from showerml.reco.estimators import TorchModel, train_config
 from showerml.reco.plots import figure
-from showerml.reco.results import BinPair, MethodTiming, Result, bin_pairs
+from showerml.reco.results import BinPair, MethodTiming, bin_pairs
 from showerml.reco.task import Evaluation, ReconstructionTask, RunContext, TaskResult, TrainInfo
 from showerml.report.html import Report
 
@@ -32,7 +33,7 @@ DEPOSIT_BINS_GEV = (1000.0, 2000.0, 4000.0, 8000.0, np.inf)
 
 
 @dataclass(frozen=True)
-class EnergyResponse(Result):
+class EnergyResponse(Record):
     """(bias, resolution) of E_BGO / E_true − 1 per lost-fraction bin, per deposit bin and over all events."""
 
     vs_lost_fraction: tuple[BinPair, ...]
