@@ -14,7 +14,7 @@ from showerml.report.html import Report
 __all__ = ["bump_figure", "curves_figures", "scan_figure", "write_report"]
 
 
-def _plt():  # type: ignore[no-untyped-def]
+def _plt() -> Any:
     import matplotlib
 
     matplotlib.use("Agg", force=False)
