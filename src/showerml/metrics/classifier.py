@@ -284,8 +284,8 @@ def _binary(
     t0 = time.perf_counter()
     data = _data(samples, cfg, np.random.default_rng(seed), transform, groups)
     model, epochs, best = _fit(data, cfg, seed, description, layer_sizes)
-    (x_val, y_val), (x_test, y_test) = data.part(1), data.part(2)
-    y_val, y_test = y_val.numpy(), y_test.numpy()
+    (x_val, y_val_t), (x_test, y_test_t) = data.part(1), data.part(2)
+    y_val, y_test = y_val_t.numpy(), y_test_t.numpy()
     score_val, score_test = _predict(model, data, x_val)[:, 0], _predict(model, data, x_test)[:, 0]
     iso = IsotonicRegression(y_min=_EPS, y_max=1 - _EPS, out_of_bounds="clip").fit(score_val, y_val)
     p = np.clip(iso.predict(score_test), _EPS, 1 - _EPS)
@@ -347,7 +347,8 @@ def voxel_classifier_test(
 
         cfg, groups = config or calochallenge_voxel_config(), None
     else:
-        transform, cfg, groups = voxel_inputs, config or showerml_voxel_config(), voxel_input_groups(geometry)
+        transform = voxel_inputs  # type: ignore[assignment]  # same signature, another function
+        cfg, groups = config or showerml_voxel_config(), voxel_input_groups(geometry)
     if progress:
         cfg = replace(cfg, progress=True)
     return _binary([reference, generated], cfg, seed, description, transform, groups, geometry.layer_sizes)

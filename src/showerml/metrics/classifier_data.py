@@ -135,7 +135,8 @@ def build_classifier_data(
         dest.append(d)
     n_train = k_cls * sizes[0]
     # pass 1: training-row column moments, shifted by the first chunk's mean for numerical stability
-    n_cols, shift, s1, s2 = None, None, None, None
+    n_cols: int | None = None
+    shift = s1 = s2 = np.zeros(0)
     for k, src in enumerate(sources):
         for start, x in _chunks(src, transform, chunk):
             if n_cols is None:

@@ -61,6 +61,7 @@ class LayerProjectionNet(nn.Module):
         self.head = mlp(len(layer_sizes) * projections + n_in - n_vox, n_out, hidden, dropout, leaky_slope)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        vox = torch.cat([x[:, : self.n_vox], x.new_zeros(len(x), 1)], dim=1)[:, self.index]  # (N, L, width)
+        index: torch.Tensor = self.index  # type: ignore[assignment]  # a registered buffer
+        vox = torch.cat([x[:, : self.n_vox], x.new_zeros(len(x), 1)], dim=1)[:, index]  # (N, L, width)
         proj = torch.einsum("nlw,lwk->nlk", vox, self.weight) + self.bias
         return self.head(torch.cat([proj.flatten(1), x[:, self.n_vox :]], dim=1))

@@ -86,8 +86,8 @@ def _evaluation_section(run: Path, report: Report, metrics: dict[str, Any], seed
     from showerml.metrics.classifier import ClassifierConfig
     from showerml.metrics.distortion import distort_showers
     from showerml.pipelines.evaluate import EvaluateConfig, evaluate_showers
-    from showerml.pipelines.evaluate_report import build_report
     from showerml.pipelines.simulate import simulate_showers
+    from showerml.report.evaluation import build_report
     from showerml.spectra import parse_spectrum
 
     n = 4000

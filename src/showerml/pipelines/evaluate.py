@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -50,6 +50,7 @@ from showerml.metrics.classifier import (
     voxel_classifier_test,
 )
 from showerml.metrics.distances import DistanceResult, challenge_fpd, challenge_kpd, fpd, kpd
+from showerml.metrics.evaluation import EvaluationResult
 from showerml.metrics.histograms import histogram_pair
 
 __all__ = [
@@ -106,17 +107,6 @@ class EvaluateConfig:
             raise InputError(f"unknown protocol '{self.protocol}': use calochallenge, showerml or auto")
         if self.chunk_size < 1:
             raise InputError(f"chunk_size must be positive, got {self.chunk_size}")
-
-
-@dataclass
-class EvaluationResult:
-    """The metrics dict plus what the report needs (feature tables, challenge histograms, mean showers)."""
-
-    metrics: dict[str, Any]
-    features: dict[str, FeatureTable]
-    mean_showers: dict[str, np.ndarray]
-    reference_label: str = "reference"
-    challenge: dict[str, ChallengeHistograms] = field(default_factory=dict)
 
 
 def default_protocol(geometry: Any) -> str:
@@ -433,7 +423,7 @@ def evaluate_files(
         run.write_json(CONFIG, run_config)
         run.write_json(METRICS, metrics)
         if report:
-            from showerml.pipelines.evaluate_report import build_report
+            from showerml.report.evaluation import build_report
 
             run.write_text(REPORT, build_report(result, ref.geometry).render())
     return metrics

@@ -252,7 +252,7 @@ def comparison_rows(rows: dict[str, ModelBenchRow]) -> list[dict[str, Any]]:
 def _write_report(
     out: Path, result: Any, rows: dict[str, ModelBenchRow], data: ShowerData, n_train: int, n_ref: int
 ) -> None:
-    from showerml.pipelines.evaluate_report import build_report
+    from showerml.report.evaluation import build_report
 
     report = build_report(result, data.geometry)
     report.heading("Fast simulation: model comparison")

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from showerml.geometry import Geometry
+from showerml.metrics.evaluation import EvaluationResult
 from showerml.metrics.histograms import histogram_pair, reference_bins
 from showerml.report.html import Report
-
-if TYPE_CHECKING:
-    from showerml.pipelines.evaluate import EvaluationResult
 
 __all__ = ["build_report", "challenge_figure", "feature_figure"]
 
