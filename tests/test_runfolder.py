@@ -72,6 +72,14 @@ def test_bad_targets_are_refused_before_any_work(tmp_path, monkeypatch, make, kw
     assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
+def test_missing_parent_folders_are_created_only_when_asked(tmp_path):
+    with RunFolder(tmp_path / "runs" / "demo", create_parents=True) as run:
+        run.write_text("report.html", "<html>")
+    assert (tmp_path / "runs" / "demo" / "report.html").exists()
+    with pytest.raises(InputError, match="does not exist"):
+        RunFolder(tmp_path / "other" / "demo")
+
+
 def test_in_place_run_keeps_a_checkpoint_but_not_an_empty_folder(tmp_path):
     target = tmp_path / "model"
     with pytest.raises(KeyboardInterrupt), RunFolder(target, in_place=True, keep=lambda p: (p / "ckpt").exists()):

@@ -82,6 +82,7 @@ class RunFolder:
         in_place: bool = False,
         keep: Callable[[Path], bool] | None = None,
         option: str = "--out",
+        create_parents: bool = False,
     ) -> None:
         if str(target).strip() == "":
             raise InputError(f"{option} is empty; give the name of a folder to write the run into")
@@ -100,6 +101,11 @@ class RunFolder:
         if resume and not t.is_dir():
             raise InputError(f"{t} does not exist, so there is nothing to resume; drop --resume to start a new run")
         parent = t.parent if str(t.parent) else Path(".")
+        if create_parents and not parent.exists():
+            try:
+                parent.mkdir(parents=True)
+            except OSError as exc:
+                raise InputError(f"cannot create folder {parent} ({exc.strerror}); choose another {option}") from None
         if not parent.is_dir():
             raise InputError(f"folder {parent} does not exist; create it or choose another {option}")
         if not os.access(parent, os.W_OK | os.X_OK):

@@ -207,7 +207,7 @@ def run_demo(
     """Run every demo section into ``out``; returns the report path. ``log`` gets one line per section (with its
     wall time), so a run whose output goes to a file shows where it is."""
     say = log or (lambda _msg: None)
-    folder = RunFolder(out, overwrite=overwrite)
+    folder = RunFolder(out, overwrite=overwrite, create_parents=True)  # runs/demo in a fresh clone
     with folder as run:
         (run.path / "data").mkdir()
         (run.path / "evaluation").mkdir()
