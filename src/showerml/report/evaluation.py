@@ -56,15 +56,20 @@ def feature_figure(result: EvaluationResult, names: list[str]) -> Any:
             ratio = np.divide(pair.generated, h_ref, out=np.full_like(h_ref, np.nan), where=h_ref > 0)
             bottom.plot(centres, ratio, drawstyle="steps-mid", color=f"C{k}")
         unit = ref.units.get(name, "")
-        top.set_title(name + (f" [{unit}]" if unit else ""), fontsize=9)
-        top.legend(fontsize=6)
-        top.tick_params(labelsize=7)
-        bottom.axhline(1.0, color="k", lw=0.6)
-        bottom.set_ylim(0.5, 1.5)
-        bottom.set_ylabel("gen/ref", fontsize=7)
-        bottom.tick_params(labelsize=7)
+        _style_panels(top, bottom, name + (f" [{unit}]" if unit else ""))
     fig.tight_layout()
     return fig
+
+
+def _style_panels(top: Any, bottom: Any, title: str) -> None:
+    """Title, legend and the ratio panel's reference line and range, shared by every histogram figure."""
+    top.set_title(title, fontsize=9)
+    top.legend(fontsize=6)
+    top.tick_params(labelsize=7)
+    bottom.axhline(1.0, color="k", lw=0.6)
+    bottom.set_ylim(0.5, 1.5)
+    bottom.set_ylabel("gen/ref", fontsize=7)
+    bottom.tick_params(labelsize=7)
 
 
 def challenge_figure(result: EvaluationResult, names: list[str]) -> Any:
@@ -99,13 +104,7 @@ def challenge_figure(result: EvaluationResult, names: list[str]) -> Any:
             top.set_xscale("log")
             bottom.set_xscale("log")
             top.set_yscale("log")
-        top.set_title(name, fontsize=9)
-        top.legend(fontsize=6)
-        top.tick_params(labelsize=7)
-        bottom.axhline(1.0, color="k", lw=0.6)
-        bottom.set_ylim(0.5, 1.5)
-        bottom.set_ylabel("gen/ref", fontsize=7)
-        bottom.tick_params(labelsize=7)
+        _style_panels(top, bottom, name)
     fig.tight_layout()
     return fig
 
