@@ -16,9 +16,10 @@ import torch
 from torch import nn
 
 from showerml.errors import InputError
+from showerml.nn.blocks import mlp
 from showerml.nn.training import TrainConfig, train
 
-__all__ = ["ClassifierEnsemble", "Standardizer", "balanced_weights", "mlp"]
+__all__ = ["ClassifierEnsemble", "Standardizer", "balanced_weights"]
 
 
 class Standardizer:
@@ -30,15 +31,6 @@ class Standardizer:
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return (x - self.mean) / self.std
-
-
-def mlp(n_in: int, hidden: tuple[int, ...], n_out: int = 1) -> nn.Sequential:
-    layers: list[nn.Module] = []
-    for width in hidden:
-        layers += [nn.Linear(n_in, width), nn.ReLU()]
-        n_in = width
-    layers.append(nn.Linear(n_in, n_out))
-    return nn.Sequential(*layers)
 
 
 def _bce(model: nn.Module, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
@@ -116,7 +108,7 @@ class ClassifierEnsemble:
             )
             return bdt.fit(z[tr], y[tr], sample_weight=w[tr])
         torch.manual_seed(seed)
-        model = mlp(z.shape[1], self.hidden)
+        model = mlp(z.shape[1], 1, self.hidden)
         tensors = [torch.as_tensor(a, dtype=torch.float32) for a in (z, y, w)]
         cfg = TrainConfig(
             epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, patience=self.patience, seed=seed,

@@ -26,9 +26,10 @@ import torch
 from scipy.stats import gaussian_kde
 
 from showerml.anomaly.base import MIN_EVENTS, AnomalyInputs, AnomalyMethod, MethodConfig, aux_features
-from showerml.anomaly.classifier import ClassifierEnsemble, Standardizer, mlp
+from showerml.anomaly.classifier import ClassifierEnsemble, Standardizer
 from showerml.anomaly.flows import ConditionalFlow
 from showerml.errors import InputError
+from showerml.nn.blocks import mlp
 from showerml.nn.training import TrainConfig, train
 
 __all__ = [
@@ -188,7 +189,7 @@ class Autoencoder(AnomalyMethod):
         z = torch.as_tensor(self.scaler(x), dtype=torch.float32)
         c = self.config
         torch.manual_seed(c.seed)
-        encoder, decoder = mlp(z.shape[1], (32, 32), 2), mlp(2, (32, 32), z.shape[1])
+        encoder, decoder = mlp(z.shape[1], 2, (32, 32)), mlp(2, z.shape[1], (32, 32))
         self.model = torch.nn.Sequential(encoder, decoder)
         cfg = TrainConfig(
             epochs=c.epochs, batch_size=c.batch_size, lr=c.lr, patience=c.patience, seed=c.seed,

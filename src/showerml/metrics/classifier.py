@@ -58,7 +58,7 @@ from showerml.features.inputs import (
 )
 from showerml.io.showers import ShowerData, ShowerFile
 from showerml.metrics.classifier_data import ClassifierData, Source, Transform, build_classifier_data
-from showerml.metrics.classifier_nets import LayerProjectionNet, mlp
+from showerml.metrics.classifier_nets import LayerProjectionNet, leaky_mlp
 from showerml.nn.training import TrainConfig, train
 
 __all__ = [
@@ -68,7 +68,6 @@ __all__ = [
     "MulticlassResult",
     "calochallenge_voxel_config",
     "classifier_test",
-    "mlp",
     "multiclass_test",
     "showerml_voxel_config",
     "voxel_classifier_test",
@@ -236,7 +235,7 @@ def _fit(
             layer_sizes, data.x.shape[1], n_out, cfg.projections, cfg.hidden, cfg.dropout, cfg.leaky_slope
         )
     else:
-        model = mlp(data.x.shape[1], n_out, cfg.hidden, cfg.dropout, cfg.leaky_slope)
+        model = leaky_mlp(data.x.shape[1], n_out, cfg.hidden, cfg.dropout, cfg.leaky_slope)
     by_accuracy = cfg.selection == "accuracy"
 
     def loss_fn(m: nn.Module, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:

@@ -13,22 +13,19 @@ it too overfits — hence the model selection on the validation loss over all ep
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 import torch
 from torch import nn
 
-__all__ = ["LayerProjectionNet", "mlp"]
+from showerml.nn.blocks import mlp
+
+__all__ = ["LayerProjectionNet", "leaky_mlp"]
 
 
-def mlp(n_in: int, n_out: int, hidden: Sequence[int], dropout: float, leaky_slope: float = 0.2) -> nn.Sequential:
-    """A plain fully connected network with LeakyReLU activations."""
-    layers: list[nn.Module] = []
-    width = n_in
-    for h in hidden:
-        layers += [nn.Linear(width, h), nn.LeakyReLU(leaky_slope), nn.Dropout(dropout)]
-        width = h
-    layers.append(nn.Linear(width, n_out))
-    return nn.Sequential(*layers)
+def leaky_mlp(n_in: int, n_out: int, hidden: Sequence[int], dropout: float, leaky_slope: float = 0.2) -> nn.Sequential:
+    """The shared :func:`showerml.nn.blocks.mlp` with LeakyReLU activations (the classifier test's network)."""
+    return mlp(n_in, n_out, hidden, partial(nn.LeakyReLU, leaky_slope), dropout)
 
 
 class LayerProjectionNet(nn.Module):
@@ -58,7 +55,7 @@ class LayerProjectionNet(nn.Module):
         scale = 1.0 / torch.sqrt(torch.as_tensor(layer_sizes, dtype=torch.float32))[:, None, None]
         self.weight = nn.Parameter(torch.randn(len(layer_sizes), width, projections) * scale)
         self.bias = nn.Parameter(torch.zeros(len(layer_sizes), projections))
-        self.head = mlp(len(layer_sizes) * projections + n_in - n_vox, n_out, hidden, dropout, leaky_slope)
+        self.head = leaky_mlp(len(layer_sizes) * projections + n_in - n_vox, n_out, hidden, dropout, leaky_slope)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         index: torch.Tensor = self.index  # type: ignore[assignment]  # a registered buffer
