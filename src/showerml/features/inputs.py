@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from showerml.detectors.calochallenge import THRESHOLD_MEV
+from showerml.features.calochallenge import challenge_dataset
 from showerml.features.showers import FeatureTable, shower_features
 from showerml.geometry import Geometry
 from showerml.io.showers import ShowerData
@@ -38,16 +40,15 @@ __all__ = [
 KEV = 1e-3  # MeV
 #: floor of ``E_l / E_inc`` under the logarithm (below any non-empty layer of 1 keV at 10 TeV)
 LAYER_FRACTION_FLOOR = 1e-7
-#: the CaloChallenge's voxel read-out threshold in MeV for datasets 2 and 3: 0.5 keV in silicon divided by the
-#: sampling fraction 0.033 by which the files are scaled ("min_energy" in code/evaluate.py of the challenge's
-#: homepage repository, arXiv:2410.21611)
-CALOCHALLENGE_MIN_ENERGY = 0.5e-3 / 0.033
+#: the CaloChallenge's voxel read-out threshold in MeV for datasets 2 and 3 (the dataset-2 simulator's threshold:
+#: 0.5 keV in silicon divided by the sampling fraction 0.033 by which the files are scaled)
+CALOCHALLENGE_MIN_ENERGY = THRESHOLD_MEV
 
 
 def calochallenge_min_energy(geometry: Geometry) -> float:
-    """The challenge's voxel threshold (MeV) for a geometry: :data:`CALOCHALLENGE_MIN_ENERGY` for dataset 2, else 0
+    """The challenge's voxel threshold (MeV) for its datasets 2 and 3 (recognised by their voxel structure), else 0
     (no threshold: the challenge defines none for geometries it does not have)."""
-    return CALOCHALLENGE_MIN_ENERGY if geometry.name == "calochallenge2" else 0.0
+    return CALOCHALLENGE_MIN_ENERGY if challenge_dataset(geometry) is not None else 0.0
 
 
 def voxel_inputs(data: ShowerData) -> np.ndarray:
