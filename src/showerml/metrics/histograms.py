@@ -51,15 +51,23 @@ def reference_bins(reference: np.ndarray, n_bins: int = 50, quantiles: tuple[flo
     return np.linspace(lo, hi, n_bins + 1)
 
 
-def separation_power_of_histograms(h1: np.ndarray, h2: np.ndarray) -> float:
-    """S = ½ Σ (h1 − h2)² / (h1 + h2) of two histograms, each normalised to unit sum first."""
+def _normalised(h1: np.ndarray, h2: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Both histograms normalised to unit sum (same binning required); ``None`` when either is empty."""
     a = np.asarray(h1, dtype=np.float64)
     b = np.asarray(h2, dtype=np.float64)
     if a.shape != b.shape:
         raise InputError(f"histograms of different binning: {a.shape} vs {b.shape}")
     if a.sum() <= 0 or b.sum() <= 0:
+        return None
+    return a / a.sum(), b / b.sum()
+
+
+def separation_power_of_histograms(h1: np.ndarray, h2: np.ndarray) -> float:
+    """S = ½ Σ (h1 − h2)² / (h1 + h2) of two histograms, each normalised to unit sum first."""
+    pair = _normalised(h1, h2)
+    if pair is None:
         raise InputError("cannot normalise an empty histogram")
-    a, b = a / a.sum(), b / b.sum()
+    a, b = pair
     total = a + b
     nz = total > 0
     return float(0.5 * np.sum((a[nz] - b[nz]) ** 2 / total[nz]))
@@ -97,13 +105,10 @@ def separation_power_in_range(counts_ref: np.ndarray, counts_gen: np.ndarray) ->
     ``S = ½ Σ (h1 − h2)² / (h1 + h2 + 10⁻¹⁶)`` (``_separation_power`` in code/evaluate_plotting_helper.py of the
     challenge's homepage repository). NaN when either histogram has no entry in range, as the official script gives.
     """
-    a = np.asarray(counts_ref, dtype=np.float64)
-    b = np.asarray(counts_gen, dtype=np.float64)
-    if a.shape != b.shape:
-        raise InputError(f"histograms of different binning: {a.shape} vs {b.shape}")
-    if a.sum() <= 0 or b.sum() <= 0:
+    pair = _normalised(counts_ref, counts_gen)
+    if pair is None:
         return float("nan")
-    a, b = a / a.sum(), b / b.sum()
+    a, b = pair
     return float(0.5 * np.sum((a - b) ** 2 / (a + b + 1e-16)))
 
 
