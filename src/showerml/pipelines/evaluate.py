@@ -39,7 +39,7 @@ from showerml.features.calochallenge import (
     challenge_threshold,
     voxel_histogram,
 )
-from showerml.io.runfolder import RunFolder
+from showerml.io.runfolder import RunFolder, json_safe
 from showerml.io.showers import ShowerData, ShowerFile
 from showerml.metrics.calochallenge import ChallengeHistograms, challenge_histograms, voxel_edges
 from showerml.metrics.classifier import (
@@ -143,19 +143,6 @@ def _check_size(n: int, name: str, needed: int) -> None:
             f"{name} holds {n} showers; the evaluation needs at least {needed} per file "
             "(classifier splits and FPD/KPD batches; 10k or more give stable figures)"
         )
-
-
-def _finite(obj: Any) -> Any:
-    """JSON-safe copy: NaN/inf → None, numpy scalars → Python."""
-    if isinstance(obj, dict):
-        return {str(k): _finite(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_finite(v) for v in obj]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    return obj
 
 
 def _seed_int(seq: np.random.SeedSequence) -> int:
@@ -342,7 +329,7 @@ def evaluate_sources(
         metrics["multiclass"] = mc.as_dict()
     tables = {"reference": ref.table} | {label: s.table for label, s in scans.items()}
     means = {"reference": ref.mean} | {label: s.mean for label, s in scans.items()}
-    return EvaluationResult(_finite(metrics), tables, means, challenge=challenge_hists)
+    return EvaluationResult(json_safe(metrics), tables, means, challenge=challenge_hists)
 
 
 @dataclass
