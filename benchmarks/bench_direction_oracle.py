@@ -96,7 +96,9 @@ import numpy as np
 import torch
 
 from showerml.detectors.dampe import geometry as geo
-from showerml.detectors.dampe.simulator import DAMPE_EM, DampeSimulator, bin_bgo, spot_bars
+from showerml.detectors.dampe.bgo import bin_bgo, spot_bars
+from showerml.detectors.dampe.em_primaries import DAMPE_EM
+from showerml.detectors.dampe.simulator import DampeSimulator
 from showerml.detectors.dampe.tracks import X0_BEFORE_BGO
 from showerml.detectors.physics.em import EMConfig
 from showerml.detectors.physics.materials import BGO

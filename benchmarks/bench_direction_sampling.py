@@ -24,7 +24,8 @@ import json
 import tempfile
 from pathlib import Path
 
-from showerml.detectors.dampe.simulator import DAMPE_EM, DampeSimulator
+from showerml.detectors.dampe.em_primaries import DAMPE_EM
+from showerml.detectors.dampe.simulator import DampeSimulator
 from showerml.pipelines.simulate import simulate_to_file
 from showerml.reco.data import load_sample, split_indices
 from showerml.reco.task import RunContext
