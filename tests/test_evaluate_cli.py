@@ -12,9 +12,10 @@ import pytest
 
 from showerml.cli.main import run
 from showerml.geometry import CylindricalLayer, Geometry
+from showerml.io.runfolder import json_safe
 from showerml.io.showers import ShowerData, write_showers
 from showerml.metrics import ClassifierConfig, distort_showers
-from showerml.pipelines.evaluate import EvaluateConfig, evaluate_files, evaluate_showers
+from showerml.pipelines.evaluate import EvaluateConfig, EvaluationMetrics, evaluate_files, evaluate_showers
 from tests.evaluate_toy import toy_showers
 
 N = 600
@@ -116,13 +117,16 @@ def test_same_seed_same_metrics_and_overwrite(files: dict[str, Path], tmp_path: 
         files["ref"], [files["dist"]], tmp_path / "a", seed=7, config=SMALL, report=False, overwrite=True
     )
 
-    def strip(m: dict) -> dict:
-        for entry in m["generated"].values():
+    def strip(m: EvaluationMetrics) -> dict:
+        d = json_safe(m.to_json())
+        for entry in d["generated"].values():
             for clf in entry["classifier"].values():
                 clf.pop("seconds")
-        return m
+        return d
 
     assert strip(a) == strip(b)
+    written = json.loads((tmp_path / "a" / "metrics.json").read_text())
+    assert json_safe(EvaluationMetrics.from_json(written).to_json()) == written == json_safe(b.to_json())
     assert json.loads((tmp_path / "a" / "metrics.json").read_text())["seed"] == 7
 
 
@@ -133,11 +137,13 @@ def test_evaluate_showers_in_memory_sees_the_distortion() -> None:
     clf = ClassifierConfig(hidden=(64, 64), dropout=0.0, epochs=20, patience=3, batch_size=256, lr=2e-3)
     cfg = EvaluateConfig(voxel_level=False, classifier=clf)
     m = evaluate_showers(ref, {"same": same, "dist": dist}, cfg, seed=0).metrics
-    same_e, dist_e = m["generated"]["same"], m["generated"]["dist"]
-    assert dist_e["separation_power"]["x_width_1"] > 5 * same_e["separation_power"]["x_width_1"]
-    assert dist_e["classifier"]["high_level"]["auc"] > 0.7 > same_e["classifier"]["high_level"]["auc"]
-    assert dist_e["fpd"]["value"] > 10 * abs(same_e["fpd"]["value"]) + 5 * dist_e["fpd"]["error"]
-    assert m["multiclass"]["ranking"] == ["same", "dist"]
+    same_e, dist_e = m.generated["same"], m.generated["dist"]
+    assert dist_e.separation_power["x_width_1"] > 5 * same_e.separation_power["x_width_1"]
+    assert dist_e.classifier.high_level is not None and same_e.classifier.high_level is not None
+    assert dist_e.classifier.high_level.auc > 0.7 > same_e.classifier.high_level.auc
+    assert dist_e.classifier.low_level is None  # switched off
+    assert dist_e.fpd.value > 10 * abs(same_e.fpd.value) + 5 * dist_e.fpd.error
+    assert m.multiclass is not None and m.multiclass.ranking == ["same", "dist"]
 
 
 def test_calochallenge_protocol_is_the_default_for_dataset_2(files, tmp_path: Path, monkeypatch, capsys) -> None:
@@ -163,14 +169,14 @@ def test_calochallenge_protocol_is_the_default_for_dataset_2(files, tmp_path: Pa
         chunk_size=250,
     )
     m = evaluate_files(tmp_path / "ref.h5", [tmp_path / "gen.h5", tmp_path / "dist.h5"], tmp_path / "run", config=cfg)
-    assert m["protocol"] == "calochallenge" and m["threshold_mev"] == pytest.approx(0.5e-3 / 0.033)
-    same, dist = m["generated"]["gen"], m["generated"]["dist"]
-    assert {"E_tot/E_inc", "E_layer_0", "EC_eta_44", "width_phi_3", "voxel"} <= set(same["separation_power"])
-    assert {"sparsity_0", "EC_r_0", "width_r_0"} <= set(same["separation_power_extra"])
-    assert "E_0" in same["separation_power_showerml"]
-    assert same["fpd"]["value"] >= 0 and {"value", "error", "consistent_with_zero"} <= set(same["kpd"])
+    assert m.protocol == "calochallenge" and m.threshold_mev == pytest.approx(0.5e-3 / 0.033)
+    same, dist = m.generated["gen"], m.generated["dist"]
+    assert {"E_tot/E_inc", "E_layer_0", "EC_eta_44", "width_phi_3", "voxel"} <= set(same.separation_power)
+    assert {"sparsity_0", "EC_r_0", "width_r_0"} <= set(same.separation_power_extra)
+    assert "E_0" in same.separation_power_showerml
+    assert same.fpd.value is not None and same.fpd.value >= 0 and same.kpd.error is not None
     early = [f"E_layer_{i}" for i in range(10)]
-    assert sum(dist["separation_power"][n] for n in early) > sum(same["separation_power"][n] for n in early)
+    assert sum(dist.separation_power[n] for n in early) > sum(same.separation_power[n] for n in early)
     html = (tmp_path / "run" / "report.html").read_text()
     assert "CaloChallenge ranges" in html and "features and binning" in html
     # the command line: showerml's protocol on request (CaloGAN toy files), the challenge's refused where undefined

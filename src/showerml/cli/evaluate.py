@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from showerml.metrics.evaluation import ClassifierScores, Distance
 
 __all__ = ["evaluate", "register"]
 
@@ -45,49 +50,48 @@ def evaluate(
     cfg = EvaluateConfig(protocol=protocol, progress=not quiet)
     metrics = evaluate_files(reference, generated, out, names, binning, overwrite, max_events, seed, cfg)
     table = Table(
-        title=f"evaluation vs {reference.name} ({metrics['reference']['n_showers']} showers, "
-        f"{metrics['protocol']} protocol)"
+        title=f"evaluation vs {reference.name} ({metrics.reference.n_showers} showers, {metrics.protocol} protocol)"
     )
     for col in ("sample", "AUC vox", "JSD vox [bits]", "AUC HL", "JSD HL [bits]", "FPD×1e3", "KPD×1e3", "worst (S)"):
         table.add_column(col)
-    for label, e in metrics["generated"].items():
-        c = e["classifier"]
-        worst = e["separation_power_max"]
+    for label, e in metrics.generated.items():
+        low, high = e.classifier.low_level, e.classifier.high_level
+        worst = e.separation_power_max
         table.add_row(
             label,
-            _f(c.get("low_level", {}).get("auc")),
-            _jsd(c.get("low_level", {})),
-            _f(c.get("high_level", {}).get("auc")),
-            _jsd(c.get("high_level", {})),
-            _distance(e["fpd"]),
-            _distance(e["kpd"]),
-            "—" if worst["feature"] is None else f"{worst['feature']} ({worst['value']:.3g})",
+            _f(None if low is None else low.auc),
+            _jsd(low),
+            _f(None if high is None else high.auc),
+            _jsd(high),
+            _distance(e.fpd),
+            _distance(e.kpd),
+            "—" if worst.feature is None or worst.value is None else f"{worst.feature} ({worst.value:.3g})",
         )
     console = Console()
     console.print(table)
-    if metrics.get("multiclass"):
-        console.print("multiclass ranking (best first): " + ", ".join(metrics["multiclass"]["ranking"]))
+    if metrics.multiclass is not None:
+        console.print("multiclass ranking (best first): " + ", ".join(metrics.multiclass.ranking))
     console.print(f"wrote {out / 'metrics.json'} and {out / 'report.html'}")
 
 
 def _f(v: float | None) -> str:
-    return "—" if v is None else f"{v:.3f}"
+    return "—" if v is None or math.isnan(v) else f"{v:.3f}"
 
 
-def _jsd(result: dict) -> str:
+def _jsd(result: ClassifierScores | None) -> str:
     """JSD in bits; a negative estimate (JSD ≥ 0 by definition) is shown as consistent with 0."""
-    v = result.get("jsd_bits")
-    if v is None:
+    if result is None or math.isnan(result.jsd_bits):
         return "—"
+    v = result.jsd_bits
     return f"{v:.3f} (≈ 0)" if v < 0 else f"{v:.3f}"
 
 
-def _distance(d: dict) -> str:
+def _distance(d: Distance) -> str:
     """FPD/KPD ×10³ with its error; a value within 2σ of 0 (negative ones included) says so."""
-    if d.get("value") is None:
+    if d.value is None or math.isnan(d.value):
         return "—"
-    text = f"{1e3 * d['value']:.3g}±{1e3 * (d.get('error') or 0.0):.2g}"
-    return text + " (consistent with 0)" if d.get("consistent_with_zero") else text
+    text = f"{1e3 * d.value:.3g}±{1e3 * (d.error or 0.0):.2g}"
+    return text + " (consistent with 0)" if d.consistent_with_zero else text
 
 
 def register(app: typer.Typer) -> None:

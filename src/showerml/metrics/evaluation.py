@@ -1,24 +1,168 @@
-"""The result of an evaluation: the metrics, plus what its report draws (feature tables, the challenge's histograms,
-mean showers)."""
+"""The result of an evaluation: typed metrics that write themselves as ``metrics.json`` and read themselves back,
+plus what its report draws (feature tables, the challenge's histograms, mean showers).
+
+:class:`EvaluationMetrics` is the whole ``metrics.json``; a reader writes ``m.generated["gen"].fpd.value``, not
+``m["generated"]["gen"]["fpd"]["value"]``. A value that was not computed (a classifier switched off, the distances
+skipped) is ``None`` and written as ``null``; a non-finite number stays a float in memory and is written as ``null``.
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from showerml.features import FeatureTable
+from showerml.io.records import Record
 from showerml.metrics.calochallenge import ChallengeHistograms
 
-__all__ = ["EvaluationResult"]
+__all__ = [
+    "ClassifierScores",
+    "Classifiers",
+    "Distance",
+    "EvaluationMetrics",
+    "EvaluationResult",
+    "MulticlassScores",
+    "ReferenceInfo",
+    "SampleMetrics",
+    "WorstFeature",
+]
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
+class ClassifierScores(Record):
+    """One classifier test (:class:`showerml.metrics.classifier.ClassifierResult`): AUC, calibrated BCE and
+    JSD = ln 2 − BCE (nats and bits) on the test set, sizes, epochs, timing."""
+
+    auc: float
+    bce: float
+    jsd_nats: float
+    jsd_bits: float
+    n_train: int
+    n_test: int
+    epochs: int
+    seconds: float
+    auc_raw: float = math.nan
+    auc_calibrated: float = math.nan
+    best_epoch: int = 0
+    input_mb: float = 0.0
+
+    @classmethod
+    def of(cls, result: Any) -> ClassifierScores:
+        """From a :class:`~showerml.metrics.classifier.ClassifierResult` (its ``as_dict()``)."""
+        return cls.from_json(result.as_dict())
+
+
+@dataclass(frozen=True, kw_only=True)
+class Classifiers(Record):
+    """The voxel-level and high-level classifier tests of one sample (``None``: switched off)."""
+
+    low_level: ClassifierScores | None = None
+    high_level: ClassifierScores | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Distance(Record):
+    """FPD or KPD with its error; ``consistent_with_zero``: |value| ≤ 2σ (``None`` without an error or a value)."""
+
+    value: float | None = None
+    error: float | None = None
+    consistent_with_zero: bool | None = None
+
+    @classmethod
+    def of(cls, value: float, error: float) -> Distance:
+        """A measured distance; a negative value (an unbiased estimate of 0) is flagged when within 2σ of 0."""
+        return cls(value=value, error=error, consistent_with_zero=bool(abs(value) <= 2 * error) if error > 0 else None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorstFeature(Record):
+    """The feature with the largest separation power (``None`` when no separation power is finite)."""
+
+    feature: str | None = None
+    value: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SampleMetrics(Record):
+    """Every metric of one generated sample against the reference."""
+
+    n_showers: int
+    protocol: str
+    separation_power: dict[str, float]
+    separation_power_extra: dict[str, float] = field(default_factory=dict)
+    separation_power_mean: float
+    separation_power_max: WorstFeature
+    separation_power_showerml: dict[str, float] = field(default_factory=dict)
+    classifier: Classifiers
+    fpd: Distance
+    kpd: Distance
+    path: str | None = None
+
+    @staticmethod
+    def summary(separation: Mapping[str, float]) -> tuple[float, WorstFeature]:
+        """Mean and worst of the finite separation powers (NaN and no feature when none is finite)."""
+        finite = {k: v for k, v in separation.items() if math.isfinite(v)}
+        if not finite:
+            return math.nan, WorstFeature()
+        worst = max(finite, key=finite.__getitem__)
+        return float(np.mean(list(finite.values()))), WorstFeature(feature=worst, value=finite[worst])
+
+
+@dataclass(frozen=True, kw_only=True)
+class MulticlassScores(Record):
+    """The multiclass ranking (:class:`showerml.metrics.classifier.MulticlassResult`): mean probability given to
+    each sample on reference test showers (ideal 1/(K+1)), accuracy on its own showers, best first."""
+
+    labels: list[str]
+    reference_share: dict[str, float]
+    accuracy: dict[str, float]
+    ranking: list[str]
+    log_loss: float
+    seconds: float
+    extra: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, result: Any) -> MulticlassScores:
+        """From a :class:`~showerml.metrics.classifier.MulticlassResult` (its ``as_dict()``)."""
+        return cls.from_json(result.as_dict())
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReferenceInfo(Record):
+    """The reference sample: size, geometry and (for files) its path."""
+
+    n_showers: int
+    geometry: str
+    n_voxels: int
+    path: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvaluationMetrics(Record):
+    """The whole ``metrics.json`` of an evaluation."""
+
+    showerml_version: str
+    seed: int
+    protocol: str
+    threshold_mev: float
+    reference: ReferenceInfo
+    units: dict[str, str]
+    features: dict[str, str]
+    features_showerml: dict[str, str]
+    features_used: list[str]
+    generated: dict[str, SampleMetrics]
+    multiclass: MulticlassScores | None = None
+
+
+@dataclass(frozen=True)
 class EvaluationResult:
-    """The metrics dict plus what the report needs (feature tables, challenge histograms, mean showers)."""
+    """The metrics plus what the report needs (feature tables, challenge histograms, mean showers)."""
 
-    metrics: dict[str, Any]
+    metrics: EvaluationMetrics
     features: dict[str, FeatureTable]
     mean_showers: dict[str, np.ndarray]
     reference_label: str = "reference"

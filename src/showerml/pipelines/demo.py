@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from showerml import __version__
-from showerml.io.runfolder import RunFolder
+from showerml.io.runfolder import RunFolder, json_safe
 from showerml.report.html import Report
 
 __all__ = ["run_demo", "DEMO_SECTIONS"]
@@ -106,7 +106,7 @@ def _evaluation_section(run: Path, report: Report, metrics: dict[str, Any], seed
     )
     result = evaluate_showers(reference, {"independent": independent, "distorted": distorted}, config, seed)
     build_report(result, reference.geometry).write(run / "evaluation" / "report.html")
-    (run / "evaluation" / "metrics.json").write_text(json.dumps(result.metrics, indent=2))
+    (run / "evaluation" / "metrics.json").write_text(json.dumps(json_safe(result.metrics), indent=2))
 
     report.heading("Evaluating generated showers: the metrics say 'same' and 'different'")
     report.paragraph(
@@ -115,17 +115,18 @@ def _evaluation_section(run: Path, report: Report, metrics: dict[str, Any], seed
         "Full evaluation report: evaluation/report.html."
     )
     rows = []
-    for label, entry in result.metrics["generated"].items():
-        clf = entry["classifier"]
+    for label, entry in result.metrics.generated.items():
+        low, high = entry.classifier.low_level, entry.classifier.high_level
+        assert low is not None and high is not None  # both run with this config
         rows.append(
             {
                 "sample": label,
-                "AUC voxel": clf["low_level"]["auc"],
-                "AUC high-level": clf["high_level"]["auc"],
-                "JSD high-level [bits]": clf["high_level"]["jsd_bits"],
-                "FPD": entry["fpd"]["value"],
-                "KPD": entry["kpd"]["value"],
-                "mean separation power": entry["separation_power_mean"],
+                "AUC voxel": low.auc,
+                "AUC high-level": high.auc,
+                "JSD high-level [bits]": high.jsd_bits,
+                "FPD": entry.fpd.value,
+                "KPD": entry.kpd.value,
+                "mean separation power": entry.separation_power_mean,
             }
         )
         metrics[f"evaluation_{label}"] = rows[-1]

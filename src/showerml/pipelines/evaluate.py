@@ -20,7 +20,6 @@ into one output folder (nothing is written when an input is bad).
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
@@ -39,7 +38,7 @@ from showerml.features.calochallenge import (
     challenge_threshold,
     voxel_histogram,
 )
-from showerml.io.runfolder import RunFolder, json_safe
+from showerml.io.runfolder import RunFolder
 from showerml.io.showers import ShowerData, ShowerFile
 from showerml.metrics.calochallenge import ChallengeHistograms, challenge_histograms, voxel_edges
 from showerml.metrics.classifier import (
@@ -50,12 +49,22 @@ from showerml.metrics.classifier import (
     voxel_classifier_test,
 )
 from showerml.metrics.distances import DistanceResult, challenge_fpd, challenge_kpd, fpd, kpd
-from showerml.metrics.evaluation import EvaluationResult
+from showerml.metrics.evaluation import (
+    Classifiers,
+    ClassifierScores,
+    Distance,
+    EvaluationMetrics,
+    EvaluationResult,
+    MulticlassScores,
+    ReferenceInfo,
+    SampleMetrics,
+)
 from showerml.metrics.histograms import histogram_pair
 
 __all__ = [
     "PROTOCOLS",
     "EvaluateConfig",
+    "EvaluationMetrics",
     "EvaluationResult",
     "check_compatible",
     "default_protocol",
@@ -189,22 +198,8 @@ def _scan(src: Source, size: int, protocol: str) -> _Scan:
     return _Scan(_concat(tables), challenge, vmax, total / sum(len(t) for t in tables), np.concatenate(incident))
 
 
-def _distance_dict(result: DistanceResult) -> dict[str, Any]:
-    """Value and error; a negative value (an unbiased estimate of 0) is flagged when it is within 2σ of 0."""
-    out: dict[str, Any] = result.as_dict()
-    out["consistent_with_zero"] = bool(abs(result.value) <= 2 * result.error) if result.error > 0 else None
-    return out
-
-
-def _separation_summary(sep: dict[str, float]) -> dict[str, Any]:
-    finite = {k: v for k, v in sep.items() if math.isfinite(v)}
-    if not finite:
-        return {"separation_power_mean": float("nan"), "separation_power_max": {"feature": None, "value": None}}
-    worst = max(finite, key=finite.__getitem__)
-    return {
-        "separation_power_mean": float(np.mean(list(finite.values()))),
-        "separation_power_max": {"feature": worst, "value": finite[worst]},
-    }
+def _distance(result: DistanceResult) -> Distance:
+    return Distance.of(result.value, result.error)
 
 
 def evaluate_sources(
@@ -246,7 +241,7 @@ def evaluate_sources(
     if cfg.progress:
         hl_clf = replace(hl_clf, progress=True)
     seeds = np.random.SeedSequence(seed).spawn(len(labels) + 1)
-    per_gen: dict[str, Any] = {}
+    per_gen: dict[str, SampleMetrics] = {}
     hl_inputs: dict[str, np.ndarray] = {}
     challenge_hists: dict[str, ChallengeHistograms] = {}
     for k, label in enumerate(labels):
@@ -255,7 +250,7 @@ def evaluate_sources(
         sep_sml = {
             n: histogram_pair(ref.table[n], scan.table[n], cfg.n_bins).separation_power for n in ref.table.names
         }
-        entry: dict[str, Any] = {"n_showers": _length(src), "protocol": protocol}
+        extra: dict[str, float] = {}
         if protocol == "calochallenge":
             assert ref.challenge is not None and scan.challenge is not None
             counts = None
@@ -263,32 +258,23 @@ def evaluate_sources(
                 counts = (ref_vox_counts, voxel_histogram(_chunks(src, cfg.chunk_size), v_edges, threshold))
             hists = challenge_histograms(ref.challenge, scan.challenge, threshold, counts, v_edges)
             challenge_hists[label] = hists
-            official = hists.separation_powers(official_only=True)
-            entry["separation_power"] = official
-            entry["separation_power_extra"] = {
-                n: v for n, v in hists.separation_powers().items() if n not in official
-            }
-            entry |= _separation_summary(official)
-            entry["separation_power_showerml"] = sep_sml
+            separation = hists.separation_powers(official_only=True)
+            extra = {n: v for n, v in hists.separation_powers().items() if n not in separation}
             hl_inputs[label] = challenge_fpd_inputs(scan.challenge, geometry)
         else:
-            entry["separation_power"] = sep_sml
-            entry |= _separation_summary(sep_sml)
+            separation, sep_sml = sep_sml, {}
             hl_inputs[label] = high_level_inputs(cast(ShowerData, _Incident(scan.incident)), scan.table, used)
-        clf: dict[str, Any] = {}
+        low = high = None
         if cfg.voxel_level:
             res = voxel_classifier_test(
                 reference, src, protocol, cfg.voxel_classifier, s_clf, f"{label}: voxel classifier", cfg.progress
             )
-            clf["low_level"] = res.as_dict()
+            low = ClassifierScores.of(res)
         if cfg.high_level:
             res = classifier_test(ref_hl, hl_inputs[label], hl_clf, s_clf + 1, f"{label}: high-level classifier")
-            clf["high_level"] = res.as_dict()
-        entry["classifier"] = clf
-        if not cfg.distances:
-            entry["fpd"] = {"value": None, "error": None, "consistent_with_zero": None}
-            entry["kpd"] = dict(entry["fpd"])
-        elif protocol == "calochallenge":
+            high = ClassifierScores.of(res)
+        fpd_d = kpd_d = Distance()  # not computed
+        if cfg.distances and protocol == "calochallenge":
             f = challenge_fpd(
                 ref_hl,
                 hl_inputs[label],
@@ -297,39 +283,51 @@ def evaluate_sources(
                 cfg.fpd_points,
                 cfg.fpd_batches,
             )
-            entry["fpd"] = _distance_dict(f)
-            k_res = challenge_kpd(ref_hl, hl_inputs[label], cfg.kpd_batches, cfg.challenge_kpd_batch_size)
-            entry["kpd"] = _distance_dict(k_res)
-        else:
+            fpd_d = _distance(f)
+            kpd_d = _distance(challenge_kpd(ref_hl, hl_inputs[label], cfg.kpd_batches, cfg.challenge_kpd_batch_size))
+        elif cfg.distances:
             ref_feat, gen_feat = ref.table.matrix(used), scan.table.matrix(used)
             f = fpd(
                 ref_feat, gen_feat, cfg.fpd_min_samples, cfg.fpd_max_samples, cfg.fpd_points, cfg.fpd_batches, s_fpd
             )
-            entry["fpd"] = _distance_dict(f)
-            entry["kpd"] = _distance_dict(kpd(ref_feat, gen_feat, cfg.kpd_batches, cfg.kpd_batch_size, s_kpd))
-        per_gen[label] = entry
+            fpd_d = _distance(f)
+            kpd_d = _distance(kpd(ref_feat, gen_feat, cfg.kpd_batches, cfg.kpd_batch_size, s_kpd))
+        mean, worst = SampleMetrics.summary(separation)
+        per_gen[label] = SampleMetrics(
+            n_showers=_length(src),
+            protocol=protocol,
+            separation_power=separation,
+            separation_power_extra=extra,
+            separation_power_mean=mean,
+            separation_power_max=worst,
+            separation_power_showerml=sep_sml,
+            classifier=Classifiers(low_level=low, high_level=high),
+            fpd=fpd_d,
+            kpd=kpd_d,
+        )
     feature_table = ref.challenge if protocol == "calochallenge" and ref.challenge is not None else ref.table
-    metrics: dict[str, Any] = {
-        "showerml_version": __version__,
-        "seed": seed,
-        "protocol": protocol,
-        "threshold_mev": threshold,
-        "reference": {"n_showers": _length(reference), "geometry": geometry.name, "n_voxels": geometry.n_voxels},
-        "units": {"jsd_bits": "bits (JSD / ln 2, in [0, 1])", "jsd_nats": "nats", "bce": "nats"},
-        "features": {n: feature_table.units.get(n, "") for n in (per_gen[labels[0]]["separation_power"])},
-        "features_showerml": {n: ref.table.units.get(n, "") for n in ref.table.names},
-        "features_used": used,
-        "generated": per_gen,
-        "multiclass": None,
-    }
+    multiclass = None
     if cfg.multiclass and len(labels) >= 2:
         mc = multiclass_test(
             ref_hl, [hl_inputs[lab] for lab in labels], labels, hl_clf, _seed_int(seeds[-1]), "multiclass (high level)"
         )
-        metrics["multiclass"] = mc.as_dict()
+        multiclass = MulticlassScores.of(mc)
+    metrics = EvaluationMetrics(
+        showerml_version=__version__,
+        seed=seed,
+        protocol=protocol,
+        threshold_mev=threshold,
+        reference=ReferenceInfo(n_showers=_length(reference), geometry=geometry.name, n_voxels=geometry.n_voxels),
+        units={"jsd_bits": "bits (JSD / ln 2, in [0, 1])", "jsd_nats": "nats", "bce": "nats"},
+        features={n: feature_table.units.get(n, "") for n in per_gen[labels[0]].separation_power},
+        features_showerml={n: ref.table.units.get(n, "") for n in ref.table.names},
+        features_used=list(used),
+        generated=per_gen,
+        multiclass=multiclass,
+    )
     tables = {"reference": ref.table} | {label: s.table for label, s in scans.items()}
     means = {"reference": ref.mean} | {label: s.mean for label, s in scans.items()}
-    return EvaluationResult(json_safe(metrics), tables, means, challenge=challenge_hists)
+    return EvaluationResult(metrics, tables, means, challenge=challenge_hists)
 
 
 @dataclass
@@ -374,7 +372,7 @@ def evaluate_files(
     seed: int = 0,
     config: EvaluateConfig | None = None,
     report: bool = True,
-) -> dict[str, Any]:
+) -> EvaluationMetrics:
     """Evaluate files; write ``out/metrics.json``, ``out/config.json`` and ``out/report.html``; return the metrics."""
     cfg = config or EvaluateConfig()
     gen_paths = [Path(p) for p in generated]
@@ -393,10 +391,15 @@ def evaluate_files(
     if cfg.protocol == "calochallenge":
         challenge_threshold(ref.geometry)  # a one-line error for geometries the protocol does not cover
     result = evaluate_sources(ref, gens, cfg, seed)
-    metrics = result.metrics
-    metrics["reference"]["path"] = str(reference)
-    for name, path in zip(names, gen_paths, strict=True):
-        metrics["generated"][name]["path"] = str(path)
+    metrics = replace(
+        result.metrics,
+        reference=replace(result.metrics.reference, path=str(reference)),
+        generated={
+            name: replace(result.metrics.generated[name], path=str(path))
+            for name, path in zip(names, gen_paths, strict=True)
+        },
+    )
+    result = replace(result, metrics=metrics)
     run_config = {
         "reference": str(reference),
         "generated": [str(p) for p in gen_paths],

@@ -30,7 +30,7 @@ from showerml.io.records import Record
 from showerml.io.runfolder import RunFolder, json_safe
 from showerml.io.showers import ShowerData, load_showers, write_showers
 from showerml.metrics.timing import time_generator
-from showerml.pipelines.evaluate import EvaluateConfig, evaluate_showers
+from showerml.pipelines.evaluate import EvaluateConfig, EvaluationMetrics, SampleMetrics, evaluate_showers
 from showerml.pipelines.fastsim import FastsimConfig, check_finite, train_model
 
 __all__ = [
@@ -105,7 +105,7 @@ class FastsimBenchResult(Record):
     n_reference: int
     geometry: str
     models: dict[str, ModelBenchRow]
-    evaluation: dict[str, Any]
+    evaluation: EvaluationMetrics
     config: dict[str, Any]
     showerml_version: str = __version__
 
@@ -218,7 +218,7 @@ def _run_models(run: RunFolder, cfg: BenchConfig, train_data: ShowerData, refere
     say(f"evaluating {len(generated)} samples against {len(reference)} reference showers")
     result = evaluate_showers(reference, generated, cfg.evaluate, cfg.seed)
     for name, row in rows.items():
-        rows[name] = replace(row, **_evaluation_figures(result.metrics["generated"][name]))
+        rows[name] = replace(row, **_evaluation_figures(result.metrics.generated[name]))
     bench = FastsimBenchResult(n_train=len(train_data), n_reference=len(reference), geometry=showers.geometry.name,
                                models=rows, evaluation=result.metrics, config=json_safe(asdict(cfg)))
     run.write_json("comparison.json", {name: row.to_json() for name, row in rows.items()})
@@ -227,14 +227,14 @@ def _run_models(run: RunFolder, cfg: BenchConfig, train_data: ShowerData, refere
     return bench
 
 
-def _evaluation_figures(metrics: dict[str, Any]) -> dict[str, Any]:
+def _evaluation_figures(metrics: SampleMetrics) -> dict[str, Any]:
     """The comparison's evaluation columns from one generated sample's evaluation metrics."""
-    clf = metrics["classifier"]
-    return {"auc_low_level": clf.get("low_level", {}).get("auc"),
-            "auc_high_level": clf.get("high_level", {}).get("auc"),
-            "jsd_high_level_bits": clf.get("high_level", {}).get("jsd_bits"),
-            "fpd": metrics["fpd"]["value"], "kpd": metrics["kpd"]["value"],
-            "separation_power_mean": metrics["separation_power_mean"]}
+    low, high = metrics.classifier.low_level, metrics.classifier.high_level
+    return {"auc_low_level": None if low is None else low.auc,
+            "auc_high_level": None if high is None else high.auc,
+            "jsd_high_level_bits": None if high is None else high.jsd_bits,
+            "fpd": metrics.fpd.value, "kpd": metrics.kpd.value,
+            "separation_power_mean": metrics.separation_power_mean}
 
 
 def comparison_rows(rows: dict[str, ModelBenchRow]) -> list[dict[str, Any]]:

@@ -39,8 +39,9 @@ def fastsim_demo_section(run: Path, report: Report, metrics: dict[str, Any], see
     write_showers(run / "data" / "fastsim_cfm_eplus.h5", generated, attrs={"generator": "cfm"})
     ev = EvaluateConfig(multiclass=False, fpd_min_samples=500, kpd_batch_size=500,
                         classifier=ClassifierConfig(epochs=10, patience=3))
-    res = evaluate_showers(test, {"cfm": generated}, ev, seed).metrics["generated"]["cfm"]
-    auc_v, auc_h = res["classifier"]["low_level"]["auc"], res["classifier"]["high_level"]["auc"]
+    clf = evaluate_showers(test, {"cfm": generated}, ev, seed).metrics.generated["cfm"].classifier
+    assert clf.low_level is not None and clf.high_level is not None
+    auc_v, auc_h = clf.low_level.auc, clf.high_level.auc
     metrics["fastsim_demo"] = {"n_train": n_train, "n_test": n_test, "epochs": epochs, "train_seconds": train_s,
                                "ms_per_shower": ms, "auc_voxel": auc_v, "auc_high_level": auc_h}
     report.paragraph(

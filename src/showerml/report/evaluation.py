@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from showerml.geometry import Geometry
-from showerml.metrics.evaluation import EvaluationResult
+from showerml.metrics.evaluation import ClassifierScores, Distance, EvaluationResult
 from showerml.metrics.histograms import histogram_pair, reference_bins
 from showerml.report.html import Report
 
@@ -109,37 +110,44 @@ def challenge_figure(result: EvaluationResult, names: list[str]) -> Any:
     return fig
 
 
-def _fmt(v: Any) -> Any:
-    return "—" if v is None else v
+def _missing(v: float | None) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
 
 
-def _distance(d: dict[str, Any]) -> str:
+def _fmt(v: float | None) -> Any:
+    return "—" if _missing(v) else v
+
+
+def _distance(d: Distance) -> str:
     """×10³ with its error; values within 2σ of 0 (negative estimates included) are marked."""
-    if d.get("value") is None:
+    if d.value is None or _missing(d.value):
         return "—"
-    text = f"{1e3 * d['value']:.3g} ± {1e3 * (d.get('error') or 0.0):.2g}"
-    return text + " (consistent with 0)" if d.get("consistent_with_zero") else text
+    text = f"{1e3 * d.value:.3g} ± {1e3 * (d.error or 0.0):.2g}"
+    return text + " (consistent with 0)" if d.consistent_with_zero else text
 
 
-def _jsd(v: Any) -> Any:
-    return "—" if v is None else (f"{v:.3g} (< 0: consistent with 0)" if v < 0 else v)
+def _jsd(scores: ClassifierScores | None) -> Any:
+    if scores is None or _missing(scores.jsd_bits):
+        return "—"
+    v = scores.jsd_bits
+    return f"{v:.3g} (< 0: consistent with 0)" if v < 0 else v
 
 
 def build_report(result: EvaluationResult, geometry: Geometry) -> Report:
     """Assemble the report from an evaluation result."""
     m = result.metrics
-    gen = m["generated"]
+    gen = m.generated
     report = Report(
         "showerml evaluation",
-        f"reference: {m['reference'].get('path', '')} ({m['reference']['n_showers']} showers, geometry "
-        f"{m['reference']['geometry']}); seed {m['seed']}; showerml {m['showerml_version']}",
+        f"reference: {m.reference.path or ''} ({m.reference.n_showers} showers, geometry "
+        f"{m.reference.geometry}); seed {m.seed}; showerml {m.showerml_version}",
     )
     report.heading("Summary")
-    protocol = m.get("protocol", "showerml")
+    protocol = m.protocol
     if protocol == "calochallenge":
         what = (
             "Protocol: CaloChallenge 2022 (the official evaluate.py's definitions): voxels below "
-            f"{1e3 * m.get('threshold_mev', 0.0):.4g} keV set to 0; its high-level features, histogram ranges and "
+            f"{1e3 * m.threshold_mev:.4g} keV set to 0; its high-level features, histogram ranges and "
             "binnings, separation powers (histograms normalised inside their ranges), low-level classifier on "
             "[log10 E_inc, E_v/E_inc], high-level classifier and FPD/KPD on its feature set (features divided by the "
             "reference's maximum, quartic-kernel KPD). showerml's own feature separation powers are listed too."
@@ -157,50 +165,52 @@ def build_report(result: EvaluationResult, geometry: Geometry) -> Report:
     )
     rows = []
     for label, e in gen.items():
-        c = e["classifier"]
+        low, high = e.classifier.low_level, e.classifier.high_level
         rows.append(
             {
                 "sample": label,
-                "showers": e["n_showers"],
-                "AUC voxel": _fmt(c.get("low_level", {}).get("auc")),
-                "JSD voxel [bits]": _jsd(c.get("low_level", {}).get("jsd_bits")),
-                "AUC high-level": _fmt(c.get("high_level", {}).get("auc")),
-                "JSD high-level [bits]": _jsd(c.get("high_level", {}).get("jsd_bits")),
-                "FPD ×10³": _distance(e["fpd"]),
-                "KPD ×10³": _distance(e["kpd"]),
-                "mean sep. power": e["separation_power_mean"],
+                "showers": e.n_showers,
+                "AUC voxel": _fmt(None if low is None else low.auc),
+                "JSD voxel [bits]": _jsd(low),
+                "AUC high-level": _fmt(None if high is None else high.auc),
+                "JSD high-level [bits]": _jsd(high),
+                "FPD ×10³": _distance(e.fpd),
+                "KPD ×10³": _distance(e.kpd),
+                "mean sep. power": _fmt(e.separation_power_mean),
             }
         )
     report.table(rows)
-    if m.get("multiclass"):
-        mc = m["multiclass"]
+    if m.multiclass is not None:
+        mc = m.multiclass
         report.heading("Multiclass ranking")
         report.paragraph(
             "A softmax classifier over the reference and every sample; 'reference share' is the mean probability it "
-            f"gives each sample on reference showers (ideal {1 / (len(mc['labels']) + 1):.3g}); best first."
+            f"gives each sample on reference showers (ideal {1 / (len(mc.labels) + 1):.3g}); best first."
         )
         report.table(
             [
                 {
                     "rank": i + 1,
                     "sample": lab,
-                    "reference share": mc["reference_share"][lab],
-                    "accuracy on own showers": mc["accuracy"][lab],
+                    "reference share": mc.reference_share[lab],
+                    "accuracy on own showers": mc.accuracy[lab],
                 }
-                for i, lab in enumerate(mc["ranking"])
+                for i, lab in enumerate(mc.ranking)
             ]
         )
     report.heading("Separation power per feature")
-    names = list(m["features"])
-    report.table([{"feature": n, **{lab: gen[lab]["separation_power"][n] for lab in gen}} for n in names])
+    names = list(m.features)
+    report.table([{"feature": n, **{lab: _fmt(gen[lab].separation_power[n]) for lab in gen}} for n in names])
     if protocol == "calochallenge" and result.challenge:
-        extra = list(next(iter(gen.values())).get("separation_power_extra", {}))
+        extra = list(next(iter(gen.values())).separation_power_extra)
         if extra:
             report.heading("Separation power, histograms the official script defines but does not run", level=3)
-            report.table([{"feature": n, **{lab: gen[lab]["separation_power_extra"][n] for lab in gen}} for n in extra])
-        sml = list(m.get("features_showerml", {}))
+            report.table([{"feature": n, **{lab: _fmt(gen[lab].separation_power_extra[n]) for lab in gen}}
+                          for n in extra])
+        sml = list(m.features_showerml)
         report.heading("Separation power, showerml's features and binning", level=3)
-        report.table([{"feature": n, **{lab: gen[lab]["separation_power_showerml"][n] for lab in gen}} for n in sml])
+        report.table([{"feature": n, **{lab: _fmt(gen[lab].separation_power_showerml[n]) for lab in gen}}
+                      for n in sml])
         report.heading("Feature histograms (CaloChallenge ranges and binnings)")
         shown = _feature_names(names, geometry)
         for start in range(0, len(shown), PANELS_PER_FIGURE):
