@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from showerml.detectors.dampe import geometry as geo
 from showerml.detectors.dampe.bgo import bin_bgo
@@ -38,6 +39,7 @@ from showerml.detectors.physics.em_homogeneous import (
     homogeneous_profiles,
     projected_share,
     radial_parameters,
+    spot_count,
     step_fractions,
 )
 from showerml.detectors.physics.spots import Spots
@@ -60,9 +62,13 @@ def _bar_edges() -> tuple[np.ndarray, np.ndarray]:
 _LO, _HI = _bar_edges()
 
 
-def em_step_cost(config: HomogeneousEMConfig = DAMPE_EM) -> float:
-    """Memory of one shower's steps in units of 256-byte spots (for the simulator's batching)."""
-    return geo.BGO_N_LAYERS * config.steps_per_layer * (geo.BGO_N_BARS + 1) * 8 * 6 / 256.0
+def em_step_cost(energy_mev: np.ndarray, config: HomogeneousEMConfig = DAMPE_EM) -> np.ndarray:
+    """Memory of one shower in units of 256-byte spots (for the simulator's batching): its steps' (22 + 1)-category
+    arrays, or N_spot when every spot is drawn."""
+    e = np.asarray(energy_mev, dtype=float)
+    if config.explicit_spots:
+        return spot_count(e / 1000.0, config)
+    return np.full(e.shape, geo.BGO_N_LAYERS * config.steps_per_layer * (geo.BGO_N_BARS + 1) * 8 * 6 / 256.0)
 
 
 @dataclass
@@ -128,7 +134,8 @@ def _steps(event: np.ndarray, energy_mev: np.ndarray, s_start: np.ndarray, offse
                   off_u, off_v, r_core * rm, r_tail * rm, p_core)
 
 
-def _inputs(event, energy_mev, s_start, offset, tilt, photon) -> tuple[np.ndarray, ...]:
+def _inputs(event: npt.ArrayLike, energy_mev: npt.ArrayLike, s_start: npt.ArrayLike, offset: npt.ArrayLike,
+            tilt: npt.ArrayLike, photon: npt.ArrayLike) -> tuple[np.ndarray, ...]:
     event = np.asarray(event, dtype=np.int64)
     m = len(event)
     e = np.asarray(energy_mev, dtype=float).reshape(m)
@@ -139,8 +146,8 @@ def _inputs(event, energy_mev, s_start, offset, tilt, photon) -> tuple[np.ndarra
     return event, e, s0, off, tl, ph
 
 
-def deposit_em_showers(event: np.ndarray, energy_mev: np.ndarray, s_start: np.ndarray, offset: np.ndarray,
-                       tilt: np.ndarray, photon: np.ndarray | bool, tracks: geo.Tracks, n_events: int,
+def deposit_em_showers(event: npt.ArrayLike, energy_mev: npt.ArrayLike, s_start: npt.ArrayLike, offset: npt.ArrayLike,
+                       tilt: npt.ArrayLike, photon: npt.ArrayLike, tracks: geo.Tracks, n_events: int,
                        rng: np.random.Generator, config: HomogeneousEMConfig = DAMPE_EM) -> np.ndarray:
     """(n_events, 14, 22) MeV deposited in the BGO bars by m EM showers, aggregated per bar.
 
@@ -148,8 +155,12 @@ def deposit_em_showers(event: np.ndarray, energy_mev: np.ndarray, s_start: np.nd
     along the event's track from the BGO top where the shower starts (< 0: above the BGO; energy before s = 0 is
     lost); offset (m, 2): mm offset of the shower axis from the track at s_start along (ê_u, ê_v) of
     :func:`~showerml.detectors.dampe.bgo.spot_bars`; tilt (m, 2): d(offset)/ds (rad); photon (m,) or scalar: the
-    shower starts after an Exp(9/7 X0) conversion depth. Scalars broadcast.
+    shower starts after an Exp(9/7 X0) conversion depth. Scalars broadcast. With ``config.explicit_spots`` every
+    spot is drawn and binned by :func:`~showerml.detectors.dampe.bgo.spot_bars` (:func:`explicit_em_showers`).
     """
+    if config.explicit_spots:
+        return explicit_em_showers(event, energy_mev, s_start, offset, tilt, photon, tracks, n_events, rng, config,
+                                   depth_shift=True)[0]
     event, e, s0, off, tl, ph = _inputs(event, energy_mev, s_start, offset, tilt, photon)
     out = np.zeros(n_events * _N_CELLS)
     if len(event) == 0:
@@ -173,8 +184,8 @@ def deposit_em_showers(event: np.ndarray, energy_mev: np.ndarray, s_start: np.nd
     return out.reshape(n_events, geo.BGO_N_LAYERS, geo.BGO_N_BARS)
 
 
-def explicit_em_showers(event: np.ndarray, energy_mev: np.ndarray, s_start: np.ndarray, offset: np.ndarray,
-                        tilt: np.ndarray, photon: np.ndarray | bool, tracks: geo.Tracks, n_events: int,
+def explicit_em_showers(event: npt.ArrayLike, energy_mev: npt.ArrayLike, s_start: npt.ArrayLike, offset: npt.ArrayLike,
+                        tilt: npt.ArrayLike, photon: npt.ArrayLike, tracks: geo.Tracks, n_events: int,
                         rng: np.random.Generator, config: HomogeneousEMConfig = DAMPE_EM,
                         depth_shift: bool = False) -> tuple[np.ndarray, Spots]:
     """The reference sampler of the same model: every spot drawn (r = R √(u/(1 − u)) with R = R_C with probability

@@ -2,7 +2,22 @@
 
 - e± start showering at the PSD top; the ≈ 0.94 X0 in front of the BGO shift the GFlash profile up (energy radiated
   there is lost, its pairs become STK tracks);
-- γ convert after an Exp(9/7 X0) depth, in the tracker (a pair of tracks, no PSD signal) or in the BGO.
+- γ convert after an Exp(9/7 X0) depth (the pair-production mean free path; Geant4 GFlash
+  ``GenerateExponential``), in the tracker (a pair of tracks, no PSD signal) or in the BGO.
+
+The BGO is a homogeneous calorimeter: its showers follow GFlash's homogeneous-medium tuning
+(:mod:`showerml.detectors.physics.em_homogeneous`; Grindhammer & Peters, hep-ex/0001020; Geant4
+``GVFlashHomoShowerTuning``), deposited per bar by :func:`~showerml.detectors.dampe.bgo_em.deposit_em_showers`.
+The extras of the CaloGAN-calibrated sampling model (:mod:`showerml.detectors.physics.em`) are not used here:
+- the soft halo (2 % of E in a 1.7 R_M exponential) was fitted to Geant4's Pb/LAr cells; GFlash's homogeneous
+  radial profile was fitted to complete showers in homogeneous media and its tail component R_T (≈ 0.5–2 R_M,
+  growing with depth) already holds the wide part — no source supports an extra halo in BGO;
+- the energy escape (albedo, 0.5 ± 0.3 %) was a Pb/LAr calibration: GFlash's profile integrates to the full E,
+  and what really escapes a finite BGO leaks here through its faces (spots beyond the edge, the profile beyond
+  14 layers, the profile before the BGO top);
+- the primary's separate minimum-ionising track before the shower: GFlash's dE/dt is the total deposit from t = 0,
+  the primary's ionisation included, so a separate track would count it twice (≈ 9 MeV/cm, < 10⁻³ of E above
+  10 GeV, either way).
 """
 
 from __future__ import annotations
@@ -10,24 +25,22 @@ from __future__ import annotations
 import numpy as np
 
 from showerml.detectors.dampe import geometry as geo
-from showerml.detectors.dampe.bgo import BGO_DEPTH, bgo_depth_to_z, bin_bgo
+from showerml.detectors.dampe.bgo import BGO_DEPTH, bgo_depth_to_z
+from showerml.detectors.dampe.bgo_em import DAMPE_EM, deposit_em_showers, explicit_em_showers
 from showerml.detectors.dampe.particles import Particle
 from showerml.detectors.dampe.readout import ORIGIN
 from showerml.detectors.dampe.showers import FAR, NO_INTERACTION_Z, PrimaryShowers, track_lines
 from showerml.detectors.dampe.tracks import SLAB_X0, X0_BEFORE_BGO, Lines, preshower_lines, slab_z_at
-from showerml.detectors.physics.em import CONVERSION_DEPTH_X0, EMConfig, em_shower_spots
+from showerml.detectors.physics.em_homogeneous import CONVERSION_DEPTH_X0, HomogeneousEMConfig
 from showerml.detectors.physics.materials import BGO
 
 __all__ = ["DAMPE_EM", "electromagnetic_showers"]
 
-#: EM settings: GFlash defaults; the soft halo keeps its 2 % but with fewer spots (25 mm bars do not resolve it) and
-#: the CaloGAN-fitted lateral scale (60 mm ≈ 1.7 R_M of Pb/LAr) rescaled to BGO's Molière radius: 1.7 × 22.6 mm
-DAMPE_EM = EMConfig(halo_spots_per_gev=2.0, halo_scale_mm=1.7 * BGO.moliere_radius)
-
 
 def electromagnetic_showers(primary: Particle, energy: np.ndarray, tracks: geo.Tracks, rng: np.random.Generator,
-                            config: EMConfig = DAMPE_EM) -> PrimaryShowers:
-    """Showers of e± and γ of ``energy`` (MeV) along ``tracks`` (``primary`` electromagnetic)."""
+                            config: HomogeneousEMConfig = DAMPE_EM) -> PrimaryShowers:
+    """Showers of e± and γ of ``energy`` (MeV) along ``tracks`` (``primary`` electromagnetic); the explicit spots
+    are kept only when ``config.explicit_spots``."""
     n = len(energy)
     cos_t = tracks.cos_theta
     ev = np.arange(n)
@@ -61,6 +74,8 @@ def electromagnetic_showers(primary: Particle, energy: np.ndarray, tracks: geo.T
                               geo.BGO_TOP_Z, rng)
         lines = Lines.concat([primary_line, pre])
     showering = np.flatnonzero(np.isfinite(s0))
-    spots = em_shower_spots(energy[showering], BGO, rng, photon=False, config=config, event=showering)
-    spots.s += s0[spots.event]
-    return PrimaryShowers(bin_bgo(spots, tracks, n), lines, z_int, depth_bgo, s0, spots)
+    args = (showering, energy[showering], s0[showering], 0.0, 0.0, False, tracks, n, rng, config)
+    if config.explicit_spots:
+        deposit, spots = explicit_em_showers(*args, depth_shift=True)
+        return PrimaryShowers(deposit, lines, z_int, depth_bgo, s0, spots)
+    return PrimaryShowers(deposit_em_showers(*args), lines, z_int, depth_bgo, s0, None)

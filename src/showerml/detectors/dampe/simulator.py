@@ -9,6 +9,7 @@ MIP hits of the lines, back-scatter, pre-shower pairs, noise, clustering and sat
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -17,7 +18,8 @@ import numpy as np
 
 from showerml.detectors.dampe import geometry as geo
 from showerml.detectors.dampe.bgo import BGO_DEPTH, bgo_depth_to_z
-from showerml.detectors.dampe.em_primaries import DAMPE_EM, electromagnetic_showers
+from showerml.detectors.dampe.bgo_em import DAMPE_EM, em_step_cost
+from showerml.detectors.dampe.em_primaries import electromagnetic_showers
 from showerml.detectors.dampe.hadron_primaries import DAMPE_HADRON, hadronic_showers
 from showerml.detectors.dampe.layout import DAMPE_LAYOUT
 from showerml.detectors.dampe.particles import Particle, parse_particle
@@ -25,7 +27,7 @@ from showerml.detectors.dampe.readout import ReadoutConfig, StkHits, bgo_readout
 from showerml.detectors.dampe.showers import PrimaryShowers
 from showerml.detectors.dampe.tracks import backscatter_hits, line_hits
 from showerml.detectors.limits import DAMPE_EM_RANGE, DAMPE_NUCLEI_RANGE, EnergyRange
-from showerml.detectors.physics.em import EMConfig
+from showerml.detectors.physics.em_homogeneous import HomogeneousEMConfig
 from showerml.detectors.physics.hadronic import HadronConfig
 from showerml.detectors.physics.materials import BGO
 from showerml.detectors.physics.spots import Spots
@@ -46,7 +48,7 @@ class DampeSimulator:
     incidence: str = "isotropic"  # or "vertical" (beam-test-like: along z within ±100 mm of the axis)
     chunk_size: int = 500
     max_clusters: int = 1024
-    em: EMConfig = field(default_factory=lambda: DAMPE_EM)
+    em: HomogeneousEMConfig = field(default_factory=lambda: DAMPE_EM)
     hadron: HadronConfig = field(default_factory=lambda: DAMPE_HADRON)
 
     def __post_init__(self) -> None:
@@ -57,6 +59,8 @@ class DampeSimulator:
             raise InputError(f"unknown incidence '{self.incidence}': choose isotropic or vertical")
         if self.max_clusters < 1 or self.chunk_size < 1:
             raise InputError("max_clusters and chunk_size must be positive")
+        if not isinstance(self.em, HomogeneousEMConfig):
+            raise InputError(f"the DAMPE-like BGO takes a HomogeneousEMConfig, got {type(self.em).__name__}")
 
     @cached_property
     def primary(self) -> Particle:
@@ -71,8 +75,13 @@ class DampeSimulator:
     spot_batch = _SPOT_BUDGET
 
     def spots_per_event(self, energy_mev: np.ndarray) -> np.ndarray:
-        """The batching cost of an event, ≈ its shower spots: 150 (E/GeV)^0.6 + 200."""
-        return 150.0 * (np.asarray(energy_mev, dtype=float) / 1000.0) ** 0.6 + 200.0
+        """The batching cost of an event in 256-byte spot units, + 200 for its tracks: e±/γ the per-bar deposition's
+        step arrays (:func:`~showerml.detectors.dampe.bgo_em.em_step_cost`), hadrons ≈ their spots,
+        150 (E/GeV)^0.6."""
+        e = np.asarray(energy_mev, dtype=float)
+        if self.primary.electromagnetic:
+            return em_step_cost(e, self.em) + 200.0
+        return 150.0 * (e / 1000.0) ** 0.6 + 200.0
 
     @property
     def readout(self) -> ReadoutConfig:
@@ -176,8 +185,13 @@ class DampeSimulator:
 
     def shower_spots(self, energy: np.ndarray, tracks: geo.Tracks, rng: np.random.Generator) -> Spots:
         """The explicit shower spots (before binning) of primaries of ``energy`` (MeV) along ``tracks``: for studies
-        of what the bars can resolve; refused where the shower model deposits per bar without drawing spots."""
-        spots = self.showers(energy, tracks, rng).spots
+        of what the bars can resolve (e±/γ: every spot of the same model, drawn as with ``em.explicit_spots``);
+        refused where the shower model deposits per bar without drawing spots."""
+        if self.primary.electromagnetic:
+            em = dataclasses.replace(self.em, explicit_spots=True)
+            spots = electromagnetic_showers(self.primary, energy, tracks, rng, em).spots
+        else:
+            spots = self.showers(energy, tracks, rng).spots
         if spots is None:
             raise InputError("this shower model deposits energy per bar and draws no spots")
         return spots

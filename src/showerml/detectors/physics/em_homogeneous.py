@@ -61,13 +61,16 @@ class HomogeneousEMConfig:
 
     spots_per_ln_z, spots_power: N_spot = spots_per_ln_z · ln Z · (E/GeV)^spots_power (93, 0.876);
     steps_per_layer: longitudinal steps per BGO layer crossing (the axis position and τ are evaluated at each
-    step's middle); spot_weight_shape: Gamma shape of the spot weights within a step (∞ = GFlash's equal weights).
+    step's middle); spot_weight_shape: Gamma shape of the spot weights within a step (∞ = GFlash's equal weights);
+    explicit_spots: draw and bin every spot (the slow reference path, with the full spot geometry) instead of
+    multinomial counts per bar.
     """
 
     spots_per_ln_z: float = SPOT_N1
     spots_power: float = SPOT_N2
     steps_per_layer: int = 4
     spot_weight_shape: float = math.inf
+    explicit_spots: bool = False
     material: Material = BGO
 
     def __post_init__(self) -> None:
@@ -81,6 +84,8 @@ class HomogeneousEMConfig:
         if not (self.spot_weight_shape > 0 and not np.isnan(self.spot_weight_shape)):
             raise InputError(f"spot_weight_shape must be positive (inf = equal spot weights), "
                              f"got {self.spot_weight_shape}")
+        if not isinstance(self.explicit_spots, bool | np.bool_):
+            raise InputError(f"explicit_spots must be true or false, got {self.explicit_spots!r}")
         if not (self.material.z > 1 and self.material.x0 > 0 and self.material.ec > 0):
             raise InputError(f"material {self.material.name}: Z must exceed 1 and X0, E_c be positive")
 
