@@ -120,7 +120,7 @@ def compare(pool: DijetSample, files: list[str], config: RunConfig, seeds: list[
         n_bkg_test = int(np.sum(split.test_y == 0))
         t0 = time.perf_counter()
         for name in METHODS:
-            metrics = fit_and_score(name, split, config, seed)["metrics"]
+            metrics = fit_and_score(name, split, config, seed).metrics.to_json()
             runs[name].append(metrics)
             print(json.dumps({"seed": seed, "method": name, "n_inject": inject, "s_over_b_sr": split.s_over_b,
                               **{k: metrics[k] for k in ("max_sic", "rejection_02", "rejection_05",

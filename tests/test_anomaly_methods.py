@@ -11,8 +11,10 @@ import numpy as np
 import pytest
 
 from showerml.anomaly import METHODS, MethodConfig, Regions, make_method
+from showerml.anomaly.results import AnomalyRunResult, ScanResult
 from showerml.anomaly.toy import toy_dijets
 from showerml.errors import InputError
+from showerml.io.runfolder import json_safe
 from showerml.metrics.anomaly import max_sic
 from showerml.pipelines.anomaly import RunConfig, make_split, run_anomaly, scan_anomaly
 
@@ -65,16 +67,22 @@ def test_run_folder_and_scan(tmp_path: Path) -> None:
     summary = run_anomaly(pool, tmp_path / "run", cfg)
     for name in ("config.json", "metrics.json", "report.html", "figures/sic.png", "figures/mjj_cwola.png"):
         assert (tmp_path / "run" / name).exists()
-    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
-    assert metrics["methods"]["supervised"]["max_sic"] > 1.5 and summary["n_inject"] == 200
-    assert metrics["methods"]["cwola"]["bump_hunt_before"]["significance"] >= 0
+    written = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    metrics = AnomalyRunResult.from_json(written)
+    assert json_safe(metrics.to_json()) == written == json_safe(summary.to_json())
+    assert metrics.methods["supervised"].max_sic > 1.5 and summary.n_inject == 200
+    hunt = metrics.methods["cwola"].bump_hunt_before
+    assert hunt is not None and hunt.significance >= 0
     with pytest.raises(InputError, match="already holds files"):
         run_anomaly(pool, tmp_path / "run", cfg)
     one = MethodConfig(n_models=1, epochs=5, patience=2)
     scan = scan_anomaly(pool, tmp_path / "scan", RunConfig(methods=["supervised"], method=one), [150], [0, 1, 2])
-    assert len(scan["runs"]) == 3 and len(scan["bands"]) == 1
-    band = scan["bands"][0]
-    assert band["max_sic_p16"] <= band["max_sic_median"] <= band["max_sic_p84"]
+    assert len(scan.runs) == 3 and len(scan.bands) == 1
+    band = scan.bands[0]
+    assert band.max_sic_p16 <= band.max_sic_median <= band.max_sic_p84
+    written = json.loads((tmp_path / "scan" / "metrics.json").read_text())
+    assert json_safe(ScanResult.from_json(written).to_json()) == written
+    assert ScanResult.from_json(written).runs[0].method == "supervised"
     assert (tmp_path / "scan" / "figures" / "scan_sic.png").exists()
 
 

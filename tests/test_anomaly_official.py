@@ -89,9 +89,9 @@ def test_duplicates_across_files_are_removed_from_the_test_set(official: dict[st
 def test_signal_region_only_supported(tmp_path: Path, official: dict[str, Path]) -> None:
     cfg = RunConfig(methods=["idealized", "autoencoder"], method=TINY)
     summary = run_anomaly(_roles(official, sidebands=False), tmp_path / "sr", cfg)
-    assert set(summary["methods"]) == {"idealized", "autoencoder"}
-    assert any(n.startswith("no bump hunt") and "signal-region-only" in n for n in summary["notes"])
-    assert "bump_hunt_before" not in summary["methods"]["idealized"]
+    assert set(summary.methods) == {"idealized", "autoencoder"}
+    assert any(n.startswith("no bump hunt") and "signal-region-only" in n for n in summary.notes)
+    assert summary.methods["idealized"].bump_hunt_before is None and summary.n_inject is None
     config = json.loads((tmp_path / "sr" / "config.json").read_text())
     assert "n_inject" not in config and config["inputs"] == "roles"
 
@@ -99,8 +99,9 @@ def test_signal_region_only_supported(tmp_path: Path, official: dict[str, Path])
 def test_with_sidebands_every_method_and_the_bump_hunt_run(tmp_path: Path, official: dict[str, Path]) -> None:
     cfg = RunConfig(methods=["cwola", "supervised"], method=TINY)
     summary = run_anomaly(_roles(official), tmp_path / "full", cfg)
-    assert summary["methods"]["cwola"]["bump_hunt_before"]["n_expected"] > 0
-    assert summary["methods"]["supervised"]["max_sic"] > 1.5  # labelled signal vs reference: clearly above random
+    hunt = summary.methods["cwola"].bump_hunt_before
+    assert hunt is not None and hunt.n_expected > 0
+    assert summary.methods["supervised"].max_sic > 1.5  # labelled signal vs reference: clearly above random
 
 
 @pytest.mark.parametrize("method", ["cathode", "anode", "cwola"])

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
 from showerml.errors import InputError
 
 if TYPE_CHECKING:
+    from showerml.anomaly.results import AnomalyRunResult
     from showerml.io.lhco import DijetSample
     from showerml.pipelines.anomaly import RunConfig
     from showerml.pipelines.anomaly_inputs import Roles
@@ -102,17 +103,17 @@ def _inputs(
     return roles, None, notes, source_text
 
 
-def _echo_run(summary: dict[str, Any], notes: list[str]) -> None:
+def _echo_run(summary: AnomalyRunResult, notes: list[str]) -> None:
     from showerml.metrics.anomaly import format_rejection
 
-    for note in [*notes, *summary["notes"]]:
+    for note in [*notes, *summary.notes]:
         typer.echo(f"note: {note}")
-    typer.echo(f"S/B = {100 * summary['s_over_b_sr']:.2f} % in the SR ({summary['n_signal_sr']} signal, "
-               f"{summary['n_background_sr']} background)")
-    for name, m in summary["methods"].items():
-        rej = format_rejection(m["rejection_05"], m["rejection_05_lower_bound"])
-        typer.echo(f"{name:12s} max SIC {m['max_sic']:6.2f}  1/eps_B(0.5) {rej:>8s}  "
-                   f"AUC {m['auc']:.3f}  ({m['train_seconds']:.0f} s)")
+    typer.echo(f"S/B = {100 * summary.s_over_b_sr:.2f} % in the SR ({summary.n_signal_sr} signal, "
+               f"{summary.n_background_sr} background)")
+    for name, m in summary.methods.items():
+        rej = format_rejection(m.rejection_05, m.rejection_05_lower_bound)
+        typer.echo(f"{name:12s} max SIC {m.max_sic:6.2f}  1/eps_B(0.5) {rej:>8s}  "
+                   f"AUC {m.auc:.3f}  ({m.train_seconds:.0f} s)")
 
 
 def _config(method: str, sr: str, sb: str, classifier: str, ensemble: int, epochs: int, inject: int, seed: int,
@@ -190,11 +191,11 @@ def scan(
     pool, ref, notes, source = _inputs(data, None, None, None, reference, None, None)
     assert not isinstance(pool, Roles)
     summary = scan_anomaly(pool, out, config, injections, seed_list, overwrite, source=source, reference=ref)
-    for note in [*notes, *summary["notes"]]:
+    for note in [*notes, *summary.notes]:
         typer.echo(f"note: {note}")
-    for row in summary["bands"]:
-        typer.echo(f"{row['method']:12s} S/B {100 * row['s_over_b']:6.2f} %  max SIC {row['max_sic_median']:6.2f} "
-                   f"[{row['max_sic_p16']:.2f}, {row['max_sic_p84']:.2f}]")
+    for row in summary.bands:
+        typer.echo(f"{row.method:12s} S/B {100 * row.s_over_b:6.2f} %  max SIC {row.max_sic_median:6.2f} "
+                   f"[{row.max_sic_p16:.2f}, {row.max_sic_p84:.2f}]")
     typer.echo(f"report: {Path(out) / 'report.html'}")
 
 

@@ -12,22 +12,23 @@ skipped with a note under ``all``; the bump hunt runs only when the data have si
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from showerml.anomaly.base import MethodConfig, Regions
+from showerml.anomaly.base import AnomalyMethod, MethodConfig, Regions
 from showerml.anomaly.methods import METHODS, make_method, unmet
+from showerml.anomaly.results import AnomalyRunResult, BumpHuntSummary, MethodResult, ScanBand, ScanResult, ScanRun
 from showerml.errors import InputError
 from showerml.io.lhco import DijetSample
 from showerml.io.runfolder import RunFolder
 from showerml.metrics.anomaly import BumpHunt, anomaly_metrics, bump_hunt, format_rejection
 from showerml.pipelines.anomaly_inputs import Roles, Split, check_pool, make_role_split, make_split
 
-__all__ = ["Roles", "RunConfig", "Split", "make_role_split", "make_split", "quick_demo", "run_anomaly",
-           "scan_anomaly"]
+__all__ = ["Fitted", "Roles", "RunConfig", "Split", "fit_and_score", "make_role_split", "make_split", "quick_demo",
+           "run_anomaly", "scan_anomaly"]
 
 
 @dataclass
@@ -54,15 +55,24 @@ class RunConfig:
             raise InputError(f"the cut must keep a fraction in (0, 1] of the data, got {self.cut_keep}")
 
 
-def fit_and_score(name: str, split: Split, config: RunConfig, seed: int) -> dict[str, Any]:
-    """Train one method; return its metrics on the test set, its test scores and its timing."""
+@dataclass(frozen=True)
+class Fitted:
+    """A trained method, its scores on the test set and its result (figures and training time)."""
+
+    method: AnomalyMethod
+    scores: np.ndarray
+    metrics: MethodResult
+
+
+def fit_and_score(name: str, split: Split, config: RunConfig, seed: int) -> Fitted:
+    """Train one method; return it with its test-set scores, its metrics on the test set and its timing."""
     method_cfg = MethodConfig(**{**asdict(config.method), "seed": seed})
     t0 = time.perf_counter()
     method = make_method(name, method_cfg).fit(split.inputs)
     seconds = time.perf_counter() - t0
     scores = method.score(split.test_x)
-    metrics = anomaly_metrics(scores, split.test_y, min_background=config.min_background).to_dict()
-    return {"method": method, "scores": scores, "metrics": {**metrics, "train_seconds": seconds}}
+    metrics = anomaly_metrics(scores, split.test_y, min_background=config.min_background)
+    return Fitted(method, scores, MethodResult.of(metrics, seconds))
 
 
 def resolve_methods(config: RunConfig, split: Split) -> tuple[list[str], list[str]]:
@@ -101,14 +111,10 @@ def _fit_range(regions: Regions) -> tuple[float, float]:
     return lo, hi
 
 
-def _display(m: dict[str, Any], key: str) -> str:
-    return format_rejection(m[key], bool(m.get(f"{key}_lower_bound", False)))
-
-
 def run_anomaly(
     pool: DijetSample | Roles, out: str | Path, config: RunConfig, overwrite: bool = False, source: str = "",
     reference: DijetSample | None = None,
-) -> dict[str, Any]:
+) -> AnomalyRunResult:
     """One split and every method in ``config.methods``; writes the run folder.
 
     ``pool`` is a labelled pool split with ``config.n_inject`` and ``config.seed`` (``reference`` replaces its
@@ -132,45 +138,48 @@ def run_anomaly(
     resolved = {**asdict(config), "methods": methods, "data": source, "inputs": "roles" if roles else "pool"}
     if roles:
         resolved.pop("n_inject")
-    results: dict[str, Any] = {}
+    results: dict[str, MethodResult] = {}
     curves, figures = {}, []
     with folder as run:
         run.write_json("config.json", resolved)
         for name in methods:
             res = fit_and_score(name, split, config, config.seed)
+            result = res.metrics
             if before is not None:
-                s_data = res["method"].score(data)
+                s_data = res.method.score(data)
                 keep = s_data >= np.quantile(s_data, 1 - config.cut_keep)
                 after, _ = _sideband_bump_hunt(data[keep, 0], config)
-                res["metrics"]["bump_hunt_before"] = before.to_dict()
-                res["metrics"]["bump_hunt_after"] = after.to_dict() if after else {"significance": float("nan")}
+                result = replace(result, bump_hunt_before=BumpHuntSummary.of(before),
+                                 bump_hunt_after=None if after is None else BumpHuntSummary.of(after))
                 figures.append((f"mjj_{name}", bump_figure(data[:, 0], keep, before, after, sr, f"{name}: top "
                                 f"{100 * config.cut_keep:g} % of scores"), f"m_jj before and after the {name} cut"))
-            results[name] = res["metrics"]
-            curves[name] = (res["scores"], split.test_y)
-        summary = {
-            "s_over_b_sr": split.s_over_b, "n_signal_sr": split.n_sig_sr, "n_background_sr": split.n_bkg_sr,
-            "s_over_sqrt_b_sr": split.n_sig_sr / np.sqrt(max(split.n_bkg_sr, 1)),
-            "n_test_signal": int(np.sum(split.test_y == 1)), "n_test_background": int(np.sum(split.test_y == 0)),
-            "notes": notes, "methods": results,
-        }
-        if not roles:
-            summary["n_inject"] = config.n_inject
+            results[name] = result
+            curves[name] = (res.scores, split.test_y)
+        summary = AnomalyRunResult(
+            s_over_b_sr=split.s_over_b, n_signal_sr=split.n_sig_sr, n_background_sr=split.n_bkg_sr,
+            s_over_sqrt_b_sr=float(split.n_sig_sr / np.sqrt(max(split.n_bkg_sr, 1))),
+            n_test_signal=int(np.sum(split.test_y == 1)), n_test_background=int(np.sum(split.test_y == 0)),
+            notes=tuple(notes), methods=results, n_inject=None if roles else config.n_inject,
+        )
         run.write_json("metrics.json", summary)
         fig_sic, fig_rej = curves_figures(curves, config.min_background)
         rows = []
         for k, v in results.items():
-            row = {"method": k, "max_sic": v["max_sic"], "rejection_02": _display(v, "rejection_02"),
-                   "rejection_05": _display(v, "rejection_05"), "auc": v["auc"], "train_seconds": v["train_seconds"]}
+            row: dict[str, Any] = {
+                "method": k, "max_sic": v.max_sic,
+                "rejection_02": format_rejection(v.rejection_02, v.rejection_02_lower_bound),
+                "rejection_05": format_rejection(v.rejection_05, v.rejection_05_lower_bound),
+                "auc": v.auc, "train_seconds": v.train_seconds,
+            }
             if before is not None:
-                row["Z after cut"] = v["bump_hunt_after"]["significance"]
+                row["Z after cut"] = float("nan") if v.bump_hunt_after is None else v.bump_hunt_after.significance
             rows.append(row)
         injected = "signal as in --train" if roles else f"{config.n_inject} signal injected"
         hunt = (f"bump hunt before any cut: Z = {before.significance:.2f}" if before is not None
                 else "no bump hunt (no sidebands)")
         text = (f"{config.regions.describe()}; {injected}, S/B = {100 * split.s_over_b:.2f} % "
-                f"and S/√B = {summary['s_over_sqrt_b_sr']:.2f} in the SR; seed {config.seed}; {hunt}. Test set: "
-                f"{summary['n_test_signal']} signal, {summary['n_test_background']} background events in the SR. "
+                f"and S/√B = {summary.s_over_sqrt_b_sr:.2f} in the SR; seed {config.seed}; {hunt}. Test set: "
+                f"{summary.n_test_signal} signal, {summary.n_test_background} background events in the SR. "
                 f"Rejections shown as ≥ x rest on fewer than {config.min_background} test background events."
                 + "".join(f" Note: {n}." for n in notes))
         write_report(run.path, "Resonant anomaly detection", text, [("Methods", rows)],
@@ -181,7 +190,7 @@ def run_anomaly(
 def scan_anomaly(
     pool: DijetSample, out: str | Path, config: RunConfig, injections: list[int], seeds: list[int],
     overwrite: bool = False, source: str = "", reference: DijetSample | None = None,
-) -> dict[str, Any]:
+) -> ScanResult:
     """Signal-injection scan: every method × injection × seed; medians and 16–84 % bands of max SIC per S/B.
 
     A band's rejection is flagged as a lower bound when any of its seeds gave only a bound.
@@ -196,33 +205,28 @@ def scan_anomaly(
     methods, notes = resolve_methods(config, make_split(pool, config.regions, min(injections), seeds[0], reference))
     resolved = {k: v for k, v in asdict(config).items() if k not in ("n_inject", "seed")}
     resolved.update(methods=methods, injections=injections, seeds=seeds, data=source)
-    runs, rows = [], []
+    runs: list[ScanRun] = []
+    rows: list[ScanBand] = []
     with folder as run:
         run.write_json("config.json", resolved)
         for n in injections:
-            per: dict[str, list[dict[str, Any]]] = {m: [] for m in methods}
+            per: dict[str, list[MethodResult]] = {m: [] for m in methods}
             sb = []
             for seed in seeds:
                 split = make_split(pool, config.regions, n, seed, reference)
                 sb.append(split.s_over_b)
                 for name in methods:
-                    metrics = fit_and_score(name, split, config, seed)["metrics"]
+                    metrics = fit_and_score(name, split, config, seed).metrics
                     per[name].append(metrics)
-                    runs.append({"method": name, "n_inject": n, "seed": seed, "s_over_b": split.s_over_b, **metrics})
+                    runs.append(ScanRun(**{f.name: getattr(metrics, f.name) for f in fields(MethodResult)},
+                                        method=name, n_inject=n, seed=seed, s_over_b=split.s_over_b))
             for name, ms in per.items():
-                row: dict[str, Any] = {"method": name, "n_inject": n, "s_over_b": float(np.median(sb))}
-                for key in ("max_sic", "rejection_02", "rejection_05", "auc"):
-                    v = np.array([m[key] for m in ms], dtype=np.float64)
-                    row[f"{key}_median"], row[f"{key}_p16"], row[f"{key}_p84"] = (
-                        float(np.median(v)), float(np.percentile(v, 16)), float(np.percentile(v, 84)))
-                for key in ("rejection_02", "rejection_05"):
-                    row[f"{key}_lower_bound"] = any(m[f"{key}_lower_bound"] for m in ms)
-                rows.append(row)
-        summary = {"runs": runs, "bands": rows, "notes": notes}
+                rows.append(_band(name, n, float(np.median(sb)), ms))
+        summary = ScanResult(runs=tuple(runs), bands=tuple(rows), notes=tuple(notes))
         run.write_json("metrics.json", summary)
-        table = [{**{k: r[k] for k in ("method", "n_inject", "s_over_b", "max_sic_median", "max_sic_p16",
-                                       "max_sic_p84")},
-                  "rejection_05_median": format_rejection(r["rejection_05_median"], r["rejection_05_lower_bound"])}
+        table = [{"method": r.method, "n_inject": r.n_inject, "s_over_b": r.s_over_b,
+                  "max_sic_median": r.max_sic_median, "max_sic_p16": r.max_sic_p16, "max_sic_p84": r.max_sic_p84,
+                  "rejection_05_median": format_rejection(r.rejection_05_median, r.rejection_05_lower_bound)}
                  for r in rows]
         text = f"{config.regions.describe()}; seeds {seeds}" + "".join(f". Note: {n}" for n in notes)
         write_report(run.path, "Signal-injection scan", text, [("Bands", table)],
@@ -231,7 +235,19 @@ def scan_anomaly(
     return summary
 
 
-def quick_demo(out: str | Path, seed: int = 0, overwrite: bool = True) -> dict[str, Any]:
+def _band(method: str, n_inject: int, s_over_b: float, results: list[MethodResult]) -> ScanBand:
+    """Median and 16–84 % of each figure over seeds; a rejection is a bound when any seed gave only a bound."""
+    stats: dict[str, float] = {}
+    for key in ("max_sic", "rejection_02", "rejection_05", "auc"):
+        v = np.array([getattr(r, key) for r in results], dtype=np.float64)
+        stats |= {f"{key}_median": float(np.median(v)), f"{key}_p16": float(np.percentile(v, 16)),
+                  f"{key}_p84": float(np.percentile(v, 84))}
+    return ScanBand(method=method, n_inject=n_inject, s_over_b=s_over_b, **stats,
+                    rejection_02_lower_bound=any(r.rejection_02_lower_bound for r in results),
+                    rejection_05_lower_bound=any(r.rejection_05_lower_bound for r in results))
+
+
+def quick_demo(out: str | Path, seed: int = 0, overwrite: bool = True) -> AnomalyRunResult:
     """Tiny toy-data run of all six methods (well under a minute on 2 cores) for ``showerml demo``."""
     from showerml.anomaly.toy import toy_dijets
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from showerml.anomaly.results import ScanBand
 from showerml.metrics.anomaly import BumpHunt, dijet_function, efficiencies, sic_curve
 from showerml.report.html import Report
 
@@ -73,15 +74,15 @@ def bump_figure(
     return fig
 
 
-def scan_figure(rows: Sequence[Mapping[str, Any]], key: str = "max_sic") -> Any:
-    """Median and 16–84 % band of ``key`` against S/B in the SR, one band per method."""
+def scan_figure(rows: Sequence[ScanBand], key: str = "max_sic") -> Any:
+    """Median and 16–84 % band of ``key`` (a figure of :class:`ScanBand`) against S/B in the SR, one per method."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6, 4.2))
-    for method in sorted({r["method"] for r in rows}):
-        sel = sorted((r for r in rows if r["method"] == method), key=lambda r: r["s_over_b"])
-        x = np.array([r["s_over_b"] for r in sel]) * 100
-        line = ax.plot(x, [r[f"{key}_median"] for r in sel], "o-", label=method)
-        ax.fill_between(x, [r[f"{key}_p16"] for r in sel], [r[f"{key}_p84"] for r in sel],
+    for method in sorted({r.method for r in rows}):
+        sel = sorted((r for r in rows if r.method == method), key=lambda r: r.s_over_b)
+        x = np.array([r.s_over_b for r in sel]) * 100
+        line = ax.plot(x, [getattr(r, f"{key}_median") for r in sel], "o-", label=method)
+        ax.fill_between(x, [getattr(r, f"{key}_p16") for r in sel], [getattr(r, f"{key}_p84") for r in sel],
                         color=line[0].get_color(), alpha=0.2)
     ax.axhline(1.0, color="k", ls=":", lw=1)
     ax.set(xlabel="S/B in the signal region [%]", ylabel=key.replace("_", " "), xscale="log",

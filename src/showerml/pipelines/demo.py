@@ -179,12 +179,12 @@ def _anomaly_section(run: Path, report: Report, metrics: dict[str, Any], seed: i
     report.paragraph(
         "All six methods on a numpy toy sample with the shapes of the LHC Olympics features (not physics: "
         "real events come from `showerml simulate dijet`, Pythia 8 + FastJet). "
-        f"Injected signal: S/B = {result['s_over_b_sr']:.3g} in the signal region. Full report: anomaly/report.html."
+        f"Injected signal: S/B = {result.s_over_b_sr:.3g} in the signal region. Full report: anomaly/report.html."
     )
     rows = [
-        {"method": name, "AUC": m["auc"], "max SIC": m["max_sic"],
-         "rejection at ε_S = 0.5": format_rejection(m["rejection_05"], m["rejection_05_lower_bound"])}
-        for name, m in result["methods"].items()
+        {"method": name, "AUC": m.auc, "max SIC": m.max_sic,
+         "rejection at ε_S = 0.5": format_rejection(m.rejection_05, m.rejection_05_lower_bound)}
+        for name, m in result.methods.items()
     ]
     report.table(rows)
     metrics["anomaly_quick"] = rows
