@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "showerml.cli.simulate",
     "showerml.cli.simulate_dijet",
     "showerml.cli.simulate_dampe",
+    "showerml.cli.simulate_ta",
     "showerml.cli.inspect",
     "showerml.cli.clean",
     "showerml.cli.display",
