@@ -16,6 +16,7 @@ from showerml.detectors.dampe import DampeSimulator
 from showerml.detectors.dampe import geometry as geo
 from showerml.io.dampe import read_dampe
 from showerml.pipelines.simulate import simulate_to_file
+from showerml.reco.features import layer_stats, zeta
 from showerml.spectra import parse_spectrum
 
 TARGET_EVENTS_PER_S = 500.0
@@ -38,18 +39,13 @@ def simulate(tmp: Path, particle: str, energy: str, n: int, workers: int = 2, se
 
 def shower_shape(bgo: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per event: energy-weighted mean depth (mm of BGO), Σ over layers of the lateral RMS (mm), the RMS in the
-    layer of maximum energy (mm) and DAMPE's ζ = F_last (Σ RMS)⁴ / 8×10⁶ (F_last: last-layer energy fraction)."""
+    layer of maximum energy (mm) and DAMPE's ζ (:func:`showerml.reco.features.zeta`, RMS as DAMPE computes it)."""
     e = bgo.astype(float)
-    layer_e = e.sum(axis=2)
+    layer_e, _, rms = layer_stats(e)
     depth = (layer_e * (np.arange(geo.BGO_N_LAYERS) + 0.5) * geo.BGO_BAR).sum(axis=1) / layer_e.sum(axis=1)
-    x = geo.BGO_BAR_CENTRES
-    w = np.where(layer_e > 0, layer_e, 1.0)
-    mean = (e * x).sum(axis=2) / w
-    rms = np.sqrt(np.clip((e * x**2).sum(axis=2) / w - mean**2, 0, None))
     at_max = rms[np.arange(len(e)), layer_e.argmax(axis=1)]
     total = rms.sum(axis=1)
-    zeta = layer_e[:, -1] / layer_e.sum(axis=1) * total**4 / 8e6
-    return depth, total, at_max, zeta
+    return depth, total, at_max, zeta(e)
 
 
 def main() -> None:

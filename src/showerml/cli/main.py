@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "showerml.cli.evaluate",
     "showerml.cli.reco",
     "showerml.cli.fastsim",
+    "showerml.cli.validate",
 )
 
 

@@ -3,8 +3,9 @@
 Every method returns a score (larger = more signal-like) so one metric, the background rejection at fixed signal
 efficiency (:func:`showerml.metrics.reco.rejection_at_efficiency`), compares them on the same events.
 
-- ζ cut: score = −log10 ζ (:func:`showerml.reco.features.zeta`); the cut value that keeps 90 % of the signal is
-  set per deposited-energy bin.
+- ζ cut: score = −log10 ζ (:func:`showerml.reco.features.zeta`, ζ as DAMPE computes it); the cut value that keeps
+  90 % of the signal is set per deposited-energy bin (DAMPE's fixed cut ζ < 8.5 is what ``showerml validate dampe``
+  measures). For e/p every method sees the events passing :func:`showerml.reco.preselection.preselect`.
 - BDT: :class:`showerml.reco.bdt.BDT` on :func:`showerml.reco.features.high_level_features`.
 - CNN: :class:`showerml.reco.nets.ImageResNet` on two channels of the 14 × 22 image — bar energy fractions E_ij/ΣE
   and log(1 + E_ij / MeV)/12 — with log10 of the deposit, the classical cos θ and the PSD/STK sums as scalars;

@@ -1,8 +1,13 @@
 """e/p and γ/p identification: the ζ cut (baseline), a BDT on shower shapes and a CNN on the BGO image.
 
-Metric: proton rejection 1/ε_B at 90 % signal efficiency per deposited-energy bin, with Clopper–Pearson 68 %
+Metric: proton rejection 1/ε_B at 90 % signal efficiency per bin of *deposited* BGO energy (DAMPE's convention:
+100 GeV–1 TeV, 1–10 TeV, above; :data:`showerml.reco.preselection.DAMPE_EP_BINS_GEV`), with Clopper–Pearson 68 %
 intervals (:func:`showerml.metrics.reco.rejection_per_bin`). Extra background files (hadrons never trained on, read
 in chunks) enlarge the test background so that large rejections are measured, not bounded.
+
+e/p: every method — the ζ cut, the BDT and the CNN — is trained and evaluated on the events that pass DAMPE's
+preselection (:func:`showerml.reco.preselection.preselect`), the extra background included, so all are compared on
+the same events; the rejection is that of the method after the preselection. γ/p uses no preselection.
 """
 
 from __future__ import annotations
@@ -21,10 +26,11 @@ from showerml.io.hdf5 import read_attrs
 from showerml.metrics import reco as M
 from showerml.reco import identify as ID
 from showerml.reco.bdt import BDT
-from showerml.reco.data import DEPOSIT_BINS_GEV, RecoSample
+from showerml.reco.data import RecoSample
 from showerml.reco.estimators import TorchModel, train_config
 from showerml.reco.features import high_level_features
 from showerml.reco.plots import figure
+from showerml.reco.preselection import DAMPE_EP_BINS_GEV, preselect
 from showerml.reco.results import RejectionBin, rejection_bins
 from showerml.reco.task import Evaluation, ReconstructionTask, RunContext, TaskResult, TrainInfo
 from showerml.report.html import Report
@@ -77,9 +83,10 @@ def identification_scores(model_dir: Path, method: str, s: RecoSample) -> tuple[
     return score, len(s) / max(dt, 1e-9)
 
 
-def _background_scores(model_dir: Path, methods: list[str], files: Sequence[Path], chunk: int = 4000
-                       ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Deposits (GeV) and scores of hadron events from extra files, read ``chunk`` events at a time."""
+def _background_scores(model_dir: Path, methods: list[str], files: Sequence[Path], preselected: bool,
+                       chunk: int = 4000) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Deposits (GeV) and scores of hadron events from extra files (those passing the preselection when
+    ``preselected``), read ``chunk`` events at a time."""
     deps: list[np.ndarray] = []
     scores: dict[str, list[np.ndarray]] = {m: [] for m in methods}
     for path in files:
@@ -87,6 +94,8 @@ def _background_scores(model_dir: Path, methods: list[str], files: Sequence[Path
         for start in range(0, n, chunk):
             s = RecoSample(read_dampe(path, slice(start, start + chunk)).arrays, [str(path)])
             keep = (np.abs(s["pdg"]) != 11) & (np.abs(s["pdg"]) != 22) & (s.deposit >= ID.MIN_DEPOSIT_MEV)
+            if preselected:
+                keep &= preselect(s["bgo"]).mask
             s = s.take(np.flatnonzero(keep))
             deps.append(s.deposit / _GEV)
             for m in methods:
@@ -104,10 +113,12 @@ class IdentificationTask(ReconstructionTask[IdentificationResult]):
     labels: ClassVar[dict[str, str]] = {"cnn": "CNN", "bdt": "BDT", "zeta": "ζ cut"}
 
     def __init__(self, name: str, signal: str, signal_role: str, order: float,
-                 anchors: Mapping[str, float] | None = None) -> None:
-        """``anchors``: the bench targets of the CNN's rejection over the ζ cut's and the BDT's at 1–10 TeV
-        (``cnn_over_zeta``, ``cnn_over_bdt``); without them the task reports no headline target."""
+                 anchors: Mapping[str, float] | None = None, preselected: bool = False) -> None:
+        """``anchors``: the bench targets of the CNN's rejection over the ζ cut's and the BDT's per deposited-energy
+        bin (``cnn_over_zeta``, ``cnn_over_bdt``); without them the task reports no headline target.
+        ``preselected``: every method uses only events passing DAMPE's preselection (module docstring)."""
         self.anchors = dict(anchors or {})
+        self.preselected = preselected
         self.name = name  # type: ignore[misc]
         self.signal = signal
         self.title = f"{signal}/proton identification"  # type: ignore[misc]
@@ -117,8 +128,11 @@ class IdentificationTask(ReconstructionTask[IdentificationResult]):
     def _labelled(self, s: RecoSample) -> tuple[RecoSample, np.ndarray]:
         y = ID.labels(s["pdg"], self.name)
         keep = (y >= 0) & (s.deposit >= ID.MIN_DEPOSIT_MEV)
+        if self.preselected:
+            keep &= preselect(s["bgo"]).mask
         if keep.sum() < 10:
-            raise InputError(f"task '{self.name}': fewer than 10 usable events (deposit ≥ 50 GeV)")
+            what = " passing the DAMPE preselection" if self.preselected else ""
+            raise InputError(f"task '{self.name}': fewer than 10 usable events (deposit ≥ 50 GeV{what})")
         return s.take(np.flatnonzero(keep)), y[keep]
 
     def select(self, sample: RecoSample) -> RecoSample:
@@ -149,7 +163,7 @@ class IdentificationTask(ReconstructionTask[IdentificationResult]):
         dep = s.deposit / _GEV
         methods = [info.method] + (["zeta"] if info.method != "zeta" else [])
         background = ctx.background if ctx is not None else ()
-        extra_dep, extra = (_background_scores(model_dir, methods, background) if background
+        extra_dep, extra = (_background_scores(model_dir, methods, background, self.preselected) if background
                             else (np.zeros(0), {m: np.zeros(0) for m in methods}))
         n_signal, n_background = int((y == 1).sum()), int((y == 0).sum()) + len(extra_dep)
         dep = np.concatenate([dep, extra_dep])
@@ -160,7 +174,7 @@ class IdentificationTask(ReconstructionTask[IdentificationResult]):
             score, rate = identification_scores(model_dir, m, s)
             score = np.concatenate([score, extra[m]])
             metrics[m] = IdentificationMetrics(
-                rejection_bins(M.rejection_per_bin(score, y == 1, dep, DEPOSIT_BINS_GEV, 0.9)), rate,
+                rejection_bins(M.rejection_per_bin(score, y == 1, dep, DAMPE_EP_BINS_GEV, 0.9)), rate,
                 info.train_seconds if m == info.method else 0.0)
             arrays[m] = score
         return Evaluation(IdentificationResult(n_signal, n_background, len(extra_dep), metrics), arrays)
@@ -168,38 +182,49 @@ class IdentificationTask(ReconstructionTask[IdentificationResult]):
     def targets(self, runs: Mapping[str, IdentificationResult]) -> dict[str, dict[str, Any]]:
         if not self.anchors or "cnn" not in runs or "bdt" not in runs:
             return {}
-        cnn, zeta = runs["cnn"].methods["cnn"].bin(1000.0), runs["cnn"].methods["zeta"].bin(1000.0)
-        bdt = runs["bdt"].methods["bdt"].bin(1000.0)
-        if not (cnn and zeta and bdt):
-            return {}
-        return {f"{self.name}_1_10TeV": {
-            "cnn": cnn.rejection, "zeta": zeta.rejection, "bdt": bdt.rejection,
-            "cnn_lower_limit": cnn.lower_limit, "bdt_lower_limit": bdt.lower_limit,
-            "cnn_over_zeta": cnn.rejection / zeta.rejection, "target_cnn_over_zeta": self.anchors["cnn_over_zeta"],
-            "cnn_over_bdt": cnn.rejection / bdt.rejection, "target_cnn_over_bdt": self.anchors["cnn_over_bdt"],
-            "n_background": cnn.n_background}}
+        out: dict[str, dict[str, Any]] = {}
+        for low, tag in ((100.0, "0.1_1TeV"), (1000.0, "1_10TeV")):
+            cnn, zeta = runs["cnn"].methods["cnn"].bin(low), runs["cnn"].methods["zeta"].bin(low)
+            bdt = runs["bdt"].methods["bdt"].bin(low)
+            if not (cnn and zeta and bdt):
+                continue
+            out[f"{self.name}_{tag}"] = {
+                "cnn": cnn.rejection, "zeta": zeta.rejection, "bdt": bdt.rejection,
+                "cnn_lower_limit": cnn.lower_limit, "bdt_lower_limit": bdt.lower_limit,
+                "zeta_lower_limit": zeta.lower_limit,
+                "cnn_over_zeta": cnn.rejection / zeta.rejection,
+                "target_cnn_over_zeta": self.anchors["cnn_over_zeta"],
+                "cnn_over_bdt": cnn.rejection / bdt.rejection, "target_cnn_over_bdt": self.anchors["cnn_over_bdt"],
+                "n_background": cnn.n_background, "preselected": self.preselected}
+        return out
 
     def report_section(self, report: Report, runs: Mapping[str, IdentificationResult],
                        plots: Mapping[str, dict[str, np.ndarray]]) -> None:
         if "cnn" not in runs:
             return
         report.heading(f"{self.name}: {self.title}")
+        if self.preselected:
+            report.paragraph("Every method is trained and measured on the events passing DAMPE's preselection (no "
+                             "layer > 35 % of the deposit, axis within 280 mm at the BGO top and bottom, largest "
+                             "layer RMS < 100 mm, few hit bars in the last layer): the same events for all.")
         a, b = plots.get("cnn"), plots.get("bdt")
-        if a is not None:
+        for lo, hi, title in ((100.0, 1000.0, "100 GeV–1 TeV"), (1000.0, 10000.0, "1–10 TeV")):
+            if a is None:
+                break
             fig, ax = figure()
-            sel = (a["deposit_gev"] >= 1000) & (a["deposit_gev"] < 10000)
+            sel = (a["deposit_gev"] >= lo) & (a["deposit_gev"] < hi)
             y = a["label"][sel] == 1
             scores = {"CNN": a["cnn"][sel], "ζ cut": a["zeta"][sel]}
             if b is not None:
-                scores["BDT"] = b["bdt"][(b["deposit_gev"] >= 1000) & (b["deposit_gev"] < 10000)]
+                scores["BDT"] = b["bdt"][(b["deposit_gev"] >= lo) & (b["deposit_gev"] < hi)]
             for name, sc in scores.items():
                 if y.any() and (~y).any():
                     eff, rej = M.roc_rejection(sc[y], sc[~y])
                     ax.plot(eff, rej, label=name)
             ax.set_yscale("log"), ax.set_xlabel(f"{self.signal} efficiency ε_S")
             ax.set_ylabel("proton rejection 1/ε_B")
-            ax.set_xlim(0.5, 1.0), ax.legend(), ax.set_title("deposit 1–10 TeV")
-            report.figure(fig, f"{self.name}: ROC as proton rejection (log axis), 1–10 TeV deposited")
+            ax.set_xlim(0.5, 1.0), ax.legend(), ax.set_title(f"deposit {title}")
+            report.figure(fig, f"{self.name}: ROC as proton rejection (log axis), {title} deposited in the BGO")
         fig, ax = figure()
         rows_all = []
         for trained, method in (("cnn", "cnn"), ("bdt", "bdt"), ("cnn", "zeta")):
@@ -228,5 +253,5 @@ class IdentificationTask(ReconstructionTask[IdentificationResult]):
 EP_ANCHORS = {"cnn_over_zeta": 5.0, "cnn_over_bdt": 2.0}
 
 #: the tasks this module adds to :mod:`showerml.reco.registry`
-REGISTERED = (IdentificationTask("ep", "electron", "e", order=10, anchors=EP_ANCHORS),
+REGISTERED = (IdentificationTask("ep", "electron", "e", order=10, anchors=EP_ANCHORS, preselected=True),
               IdentificationTask("gp", "photon", "gamma", order=20))
