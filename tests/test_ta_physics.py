@@ -29,8 +29,9 @@ def station_table(out: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
                                       u[:, None, :])
     ev = np.broadcast_to(np.arange(n)[:, None], (n, m))
     density = out["station_signal"].astype(float).mean(axis=2) / AREA_M2
+    sig = out["station_signal"].astype(float)
     return {"ev": ev[ok], "r": r[ok], "t_plane": t_pl[ok], "time": out["station_time"][ok].astype(float),
-            "density": density[ok]}
+            "density": density[ok], "up": sig[..., 0][ok], "lo": sig[..., 1][ok]}
 
 
 @pytest.mark.parametrize("name", ["p", "He", "N", "Fe"])
@@ -228,3 +229,20 @@ def test_every_event_passes_the_array_trigger_and_efficiency_grows_with_energy()
     # isotropic: cos²θ uniform on [cos²45°, 1]
     c2 = np.cos(hi["theta"].astype(float)) ** 2
     assert abs(c2.mean() - 0.75) < 0.05 and hi["theta"].max() < np.radians(45.0) + 1e-6
+
+
+def test_iron_showers_are_flatter_and_more_symmetric_between_layers_than_protons() -> None:
+    """The composition handles of TA's BDT (arXiv:1808.03680): LDF shape (S_b) and upper/lower asymmetry."""
+    stats = {}
+    for name in ("p", "Fe"):
+        out = simulate(name, 30.0, 150, seed=29)
+        st = station_table(out)
+        theta = out["theta"].astype(float)[st["ev"]]
+        f = ldf.ta_ldf(st["r"], ldf.eta(theta)) / ldf.ta_ldf(800.0, ldf.eta(theta))
+        s800 = out["s800"].astype(float)[st["ev"]]
+        far = (st["r"] > 1500) & (st["r"] < 2500) & (s800 * f * AREA_M2 > 3)  # selected on the expectation
+        # upper/lower asymmetry of the stations beyond 1.2 km, where the muon share differs most
+        up, lo = st["up"][st["r"] > 1200].sum(), st["lo"][st["r"] > 1200].sum()
+        stats[name] = np.median(st["density"][far] / (s800 * f)[far]), (up - lo) / (up + lo)
+    assert stats["Fe"][0] > 1.1 * stats["p"][0]  # measured ≈ 1.2–1.3
+    assert stats["Fe"][1] < stats["p"][1] and stats["p"][1] > 0.03

@@ -6,7 +6,8 @@ S(r) = S800 f(r)/f(800 m).
 
 The simulator draws the components separately. Muons follow Greisen's muon lateral distribution,
 f_μ(r) ∝ r^−0.75 (1 + r/320 m)^−2.5 (Greisen, Ann. Rev. Nucl. Sci. 10 (1960) 63), much flatter than the electrons';
-the EM density follows f with a slightly steeper slope, η_em = η + 0.25, chosen so that the sum with a muon fraction
+the EM density follows f with a slightly steeper slope, η_em = η + 0.25 − 2 (s − s_ref) (the shower's age, see
+:func:`component_ldf`), chosen so that the sum with a muon fraction
 of 5–15 % at 800 m gives back f within ≈ 10 % between 400 and 2,000 m (a test checks it). Muon-rich (iron) showers
 are therefore flatter than proton showers, as the composition observables S_b of TA's BDT assume.
 """
@@ -39,11 +40,15 @@ def greisen_muon_ldf(r: np.ndarray) -> np.ndarray:
     return (r / 800.0) ** -0.75 * ((1 + r / R_MU) / (1 + 800.0 / R_MU)) ** -2.5
 
 
-def component_ldf(r: np.ndarray, theta: np.ndarray, muon: bool) -> np.ndarray:
-    """Shape of the muon or EM density normalised to 1 at 800 m (muons: no θ dependence)."""
+def component_ldf(r: np.ndarray, theta: np.ndarray, muon: bool, age_shift: np.ndarray | float = 0.0) -> np.ndarray:
+    """Shape of the muon or EM density normalised to 1 at 800 m (muons: no θ dependence).
+
+    ``age_shift`` = s − s_ref, the shower's age at the ground minus that of a shower with X_max = 750 g/cm² at the same
+    θ: far from the axis the NKG density falls as r^(2s − 6.5), so the EM slope parameter becomes η − 2 (s − s_ref)
+    (older showers — heavier primaries, shallower X_max — are flatter)."""
     if muon:
         return greisen_muon_ldf(np.broadcast_to(r, np.broadcast_shapes(np.shape(r), np.shape(theta))))
-    e = eta(np.asarray(theta)) + ETA_EM_SHIFT
+    e = eta(np.asarray(theta)) + ETA_EM_SHIFT - 2.0 * np.asarray(age_shift)
     return ta_ldf(r, e) / ta_ldf(800.0, e)
 
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from showerml.detectors.ta.grid import ArrayLayout
 from showerml.detectors.ta.ldf import muon_density_at_800
-from showerml.detectors.ta.longitudinal import em_density
+from showerml.detectors.ta.longitudinal import em_density, shower_age, slant_depth
 from showerml.detectors.ta.muons import sample_muon_number
 from showerml.detectors.ta.primaries import Composition
 from showerml.detectors.ta.xmax import sample_xmax
@@ -23,6 +23,7 @@ __all__ = ["Showers", "throw_showers", "THETA_MAX", "MEV_PER_EEV"]
 
 THETA_MAX = np.radians(45.0)
 MEV_PER_EEV = 1e12
+XMAX_REF = 750.0  # g/cm², the reference shower of the EM LDF slope
 
 
 @dataclass
@@ -36,6 +37,7 @@ class Showers:
     n_mu: np.ndarray
     s800_em: np.ndarray  # VEM/m², shower plane
     s800_mu: np.ndarray
+    age_shift: np.ndarray  # s − s_ref at the ground (EM LDF slope, see ldf.component_ldf)
 
 
 def throw_showers(rng: np.random.Generator, n: int, spectrum: Spectrum, composition: Composition,
@@ -49,5 +51,7 @@ def throw_showers(rng: np.random.Generator, n: int, spectrum: Spectrum, composit
     core = layout.sample_cores(rng, n)
     xmax = sample_xmax(rng, e, a)
     n_mu = sample_muon_number(rng, e, a)
+    depth = slant_depth(theta)
+    age_shift = shower_age(depth, xmax) - shower_age(depth, np.full(n, XMAX_REF))
     return Showers(a, e, theta, phi, core, xmax, n_mu, em_density(800.0, e, a, xmax, theta),
-                   muon_density_at_800(n_mu, theta))
+                   muon_density_at_800(n_mu, theta), age_shift)

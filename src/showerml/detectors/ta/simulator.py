@@ -31,6 +31,8 @@ MIN_PARTICLES = 0.05
 #: expected particles above which an off station counts as inside the footprint (and is listed)
 OFF_LISTED_PARTICLES = 0.6
 LATE_FRACTION = 0.03
+#: GPS time-stamping of each station, ≈ 20 ns rms (AbuZayyad et al., NIM A 689 (2012) 87) [recalled]
+CLOCK_JITTER_NS = 20.0
 PRE_TRIGGER_NS = 160.0
 #: the EM signal of the mean of the two layers relative to the upper layer's (the lower sees 0.8 of the particles)
 EM_LAYER_MEAN = 0.5 * (1.0 + response.READOUT.lower_em_transmission)
@@ -107,7 +109,7 @@ class TaSimulator:
         u = front.axis(sh.theta, sh.phi)
         t_plane, r = front.plane_time_and_distance(lay.xy[None], sh.core[:, None], u[:, None])
         cos_t = np.cos(sh.theta)[:, None]
-        rho_em = sh.s800_em[:, None] * ldf.component_ldf(r, sh.theta[:, None], muon=False)
+        rho_em = sh.s800_em[:, None] * ldf.component_ldf(r, sh.theta[:, None], False, sh.age_shift[:, None])
         rho_mu = sh.s800_mu[:, None] * ldf.component_ldf(r, sh.theta[:, None], muon=True)
         n_em = rho_em / response.READOUT.em_vem * response.AREA_M2 * cos_t
         n_mu = rho_mu * response.AREA_M2 * cos_t
@@ -128,7 +130,7 @@ class TaSimulator:
         traces, sat = response.read_out(dep, rng)
         l0, l1 = trigger.station_levels(traces)
         signal = traces.sum(axis=-1, dtype=np.float64)
-        t_abs = t_start + trigger.leading_edge(traces)
+        t_abs = t_start + trigger.leading_edge(traces) + rng.normal(0.0, CLOCK_JITTER_NS, len(traces))
         bounds = np.searchsorted(ev, np.arange(m + 1))
         for i in range(m):
             if limit <= 0:
