@@ -52,14 +52,14 @@ DAMPE_EM = HomogeneousEMConfig()
 _N_CELLS = geo.BGO_N_LAYERS * geo.BGO_N_BARS
 
 
-def _bar_edges() -> tuple[np.ndarray, np.ndarray]:
-    lo = geo.BGO_BAR_CENTRES - 0.5 * geo.BGO_PITCH
-    hi = lo + geo.BGO_PITCH
-    lo[0], hi[-1] = -geo.BGO_HALF, geo.BGO_HALF
-    return lo, hi
+def _bar_edges() -> np.ndarray:
+    """The 23 edges of the 22 bars in their measured coordinate (the outer two at the BGO edge, ±301.25 mm)."""
+    edges = np.concatenate([geo.BGO_BAR_CENTRES - 0.5 * geo.BGO_PITCH, [geo.BGO_BAR_CENTRES[-1] + 0.5 * geo.BGO_PITCH]])
+    edges[0], edges[-1] = -geo.BGO_HALF, geo.BGO_HALF
+    return edges
 
 
-_LO, _HI = _bar_edges()
+_EDGES = _bar_edges()
 
 
 def em_step_cost(energy_mev: np.ndarray, config: HomogeneousEMConfig = DAMPE_EM) -> np.ndarray:
@@ -167,8 +167,8 @@ def deposit_em_showers(event: npt.ArrayLike, energy_mev: npt.ArrayLike, s_start:
         return out.reshape(n_events, geo.BGO_N_LAYERS, geo.BGO_N_BARS)
     st = _steps(event, e, s0, off, tl, ph, tracks, rng, config)
     stretch = np.hypot(st.w_u, st.w_v)[:, None]
-    share = projected_share(_LO[None, :] - st.centre[:, None], _HI[None, :] - st.centre[:, None],
-                            st.r_core[:, None] * stretch, st.r_tail[:, None] * stretch, st.p_core[:, None])
+    share = projected_share(_EDGES[None, :] - st.centre[:, None], st.r_core[:, None] * stretch,
+                            st.r_tail[:, None] * stretch, st.p_core[:, None])
     share = np.clip(share, 0.0, 1.0)
     pvals = np.concatenate([share, np.clip(1.0 - share.sum(axis=1, keepdims=True), 0.0, 1.0)], axis=1)
     pvals /= pvals.sum(axis=1, keepdims=True)

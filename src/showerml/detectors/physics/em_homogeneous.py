@@ -146,11 +146,11 @@ def projected_cdf(x: np.ndarray, scale: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + x / np.sqrt(x * x + scale * scale))
 
 
-def projected_share(lo: np.ndarray, hi: np.ndarray, r_core: np.ndarray, r_tail: np.ndarray,
-                    p_core: np.ndarray) -> np.ndarray:
-    """Probability that a spot's projected offset lies in [lo, hi): core (weight p) plus tail."""
-    return (p_core * (projected_cdf(hi, r_core) - projected_cdf(lo, r_core))
-            + (1.0 - p_core) * (projected_cdf(hi, r_tail) - projected_cdf(lo, r_tail)))
+def projected_share(edges: np.ndarray, r_core: np.ndarray, r_tail: np.ndarray, p_core: np.ndarray) -> np.ndarray:
+    """Probabilities that a spot's projected offset lies between consecutive ``edges`` (last axis, increasing):
+    core (weight p) plus tail; scales and p broadcast against ``edges[..., :1]``."""
+    cdf = p_core * projected_cdf(edges, r_core) + (1.0 - p_core) * projected_cdf(edges, r_tail)
+    return np.diff(cdf, axis=-1)
 
 
 def radial_parameters(tau: np.ndarray, energy_gev: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
