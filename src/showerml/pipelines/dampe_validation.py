@@ -51,11 +51,13 @@ _GEV = 1000.0
 #: index of the generated proton spectra (E^−γ); rows are also re-weighted to the cosmic-ray index 2.7
 GAMMA_GEN = 2.0
 GAMMA_CR = 2.7
-#: DAMPE's e/p deposited-energy bins (GeV) with the incident ranges generated for them (GeV)
+#: DAMPE's e/p deposited-energy bins (GeV) with the incident ranges generated for them (GeV): a proton deposits at
+#: most its energy, and above 50 × the bin's lower edge only showers depositing < 2 % (leaking, not electron-like)
+#: could fall in it
 BINS: tuple[tuple[float, float, tuple[float, float], tuple[float, float]], ...] = (
     # (deposit low, deposit high, electron incident range, proton incident range)
-    (100.0, 1000.0, (100.0, 1100.0), (100.0, 10_000.0)),
-    (1000.0, 10_000.0, (1000.0, 11_000.0), (1000.0, 100_000.0)),
+    (100.0, 1000.0, (100.0, 1100.0), (100.0, 5000.0)),
+    (1000.0, 10_000.0, (1000.0, 11_000.0), (1000.0, 50_000.0)),
 )
 #: fixed energies (GeV): electron resolution (vertical, beam-test-like), proton deposited fraction (isotropic)
 ELECTRON_BEAMS_GEV = (100.0, 1000.0)
