@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from showerml.cli.options import CONFIG, resolve_options, saved_options
 from showerml.errors import InputError
 
 if TYPE_CHECKING:
@@ -130,6 +131,7 @@ def _config(method: str, sr: str, sb: str, classifier: str, ensemble: int, epoch
 
 @anomaly_app.command("run")
 def run(
+    ctx: typer.Context,
     data: list[Path] = DATA,
     train: list[Path] = TRAIN,
     val: list[Path] = VAL,
@@ -148,21 +150,27 @@ def run(
     out: Path = OUT,
     overwrite: bool = OVERWRITE,
     quiet: bool = QUIET,
+    config: Path = CONFIG,
 ) -> None:
-    """Train the chosen methods once and write config.json, metrics.json, figures/ and report.html."""
+    """Train the chosen methods once and write config.yaml (the options), config.json (the resolved run settings),
+    metrics.json, figures/ and report.html."""
     from showerml.io.runfolder import RunFolder
     from showerml.pipelines.anomaly import run_anomaly
 
-    config = _config(method, sr, sb, classifier, ensemble, epochs, 1000 if inject is None else inject, seed, quiet)
+    o, _ = resolve_options(ctx, config, run)
+    inject = o["inject"]
+    run_config = _config(o["method"], o["sr"], o["sb"], o["classifier"], o["ensemble"], o["epochs"],
+                         1000 if inject is None else inject, o["seed"], quiet)
     RunFolder(out, overwrite=overwrite)  # check --out before reading any data
-    pool, ref, notes, source = _inputs(data, train, val, test, reference, signal, inject)
-    summary = run_anomaly(pool, out, config, overwrite, source=source, reference=ref)
+    pool, ref, notes, source = _inputs(o["data"], o["train"], o["val"], o["test"], o["reference"], o["signal"], inject)
+    summary = run_anomaly(pool, out, run_config, overwrite, source=source, reference=ref, settings=saved_options(o))
     _echo_run(summary, notes)
     typer.echo(f"report: {Path(out) / 'report.html'}")
 
 
 @anomaly_app.command("scan")
 def scan(
+    ctx: typer.Context,
     data: list[Path] = DATA,
     reference: list[Path] = REFERENCE,
     method: str = METHOD,
@@ -176,21 +184,25 @@ def scan(
     out: Path = OUT,
     overwrite: bool = OVERWRITE,
     quiet: bool = QUIET,
+    config: Path = CONFIG,
 ) -> None:
     """Signal-injection scan: methods × injections × seeds; medians and 16–84 % bands of max SIC."""
     from showerml.io.runfolder import RunFolder
     from showerml.pipelines.anomaly import scan_anomaly
     from showerml.pipelines.anomaly_inputs import Roles
 
-    injections, seed_list = _ints(inject, "--inject"), _ints(seeds, "--seeds")
-    config = _config(method, sr, sb, classifier, ensemble, epochs, 0, 0, quiet)
+    o, _ = resolve_options(ctx, config, scan)
+    data, reference = o["data"], o["reference"]
+    injections, seed_list = _ints(o["inject"], "--inject"), _ints(o["seeds"], "--seeds")
+    run_config = _config(o["method"], o["sr"], o["sb"], o["classifier"], o["ensemble"], o["epochs"], 0, 0, quiet)
     if not data:
         raise InputError("anomaly scan injects signal into a labelled pool: give --data FILE (for the official files "
                          "as given, use anomaly run --train … --test …)")
     RunFolder(out, overwrite=overwrite)
     pool, ref, notes, source = _inputs(data, None, None, None, reference, None, None)
     assert not isinstance(pool, Roles)
-    summary = scan_anomaly(pool, out, config, injections, seed_list, overwrite, source=source, reference=ref)
+    summary = scan_anomaly(pool, out, run_config, injections, seed_list, overwrite, source=source, reference=ref,
+                           settings=saved_options(o))
     for note in [*notes, *summary.notes]:
         typer.echo(f"note: {note}")
     for row in summary.bands:

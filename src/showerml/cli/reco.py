@@ -10,6 +10,8 @@ from pathlib import Path
 
 import typer
 
+from showerml.cli.options import CONFIG, resolve_options, saved_options
+
 __all__ = ["reco_app", "register"]
 
 reco_app = typer.Typer(help="DAMPE-like reconstruction: identification, direction, tracking, charge, saturation, "
@@ -48,6 +50,7 @@ def tasks() -> None:
 
 @reco_app.command("train")
 def train(
+    ctx: typer.Context,
     task: str = TASK,
     data: list[Path] = DATA,
     out: Path = typer.Option(..., "--out", "-o", help="Model folder to write."),
@@ -60,12 +63,15 @@ def train(
     max_events: int = MAX_EVENTS,
     overwrite: bool = OVERWRITE,
     quiet: bool = QUIET,
+    config: Path = CONFIG,
 ) -> None:
-    """Train one task (85 % / 15 % seeded train/validation split of --data)."""
+    """Train one task (85 % / 15 % seeded train/validation split of --data); writes config.yaml beside the model."""
     from showerml.pipelines.reco import train_task
 
-    info = train_task(task, data, out, method, seed=seed, epochs=epochs, max_events=max_events, overwrite=overwrite,
-                      progress=not quiet, models=_pairs(use_model, "--use-model"))
+    o, _ = resolve_options(ctx, config, train)
+    info = train_task(task, data, out, o["method"], seed=o["seed"], epochs=o["epochs"], max_events=o["max_events"],
+                      overwrite=overwrite, progress=not quiet, models=_pairs(o["use_model"] or [], "--use-model"),
+                      settings=saved_options(o))
     typer.echo(f"trained {task} ({info.method}) in {info.train_seconds:.1f} s → {out}")
 
 
@@ -91,6 +97,7 @@ def evaluate(
 
 @reco_app.command("bench")
 def bench(
+    ctx: typer.Context,
     data: list[Path] = DATA,
     out: Path = typer.Option(..., "--out", "-o", help="Run folder: models/, metrics.json, report.html."),
     tasks: str = typer.Option("all", "--tasks", help="Comma list of tasks, or all."),
@@ -103,15 +110,19 @@ def bench(
     max_events: int = MAX_EVENTS,
     overwrite: bool = OVERWRITE,
     quiet: bool = QUIET,
+    config: Path = CONFIG,
 ) -> None:
     """Every ML method next to its classical baseline on the same test events (60/15/25 % split)."""
     from showerml.io.runfolder import json_safe
     from showerml.pipelines.reco import BenchOptions, run_bench
 
+    o, _ = resolve_options(ctx, config, bench)
+    tasks = o["tasks"]
     chosen = () if tasks == "all" else tuple(t.strip() for t in tasks.split(",") if t.strip())
-    result = run_bench(data, out, BenchOptions(seed=seed, epochs=epochs, tasks=chosen, max_events=max_events,
-                                               test_background=tuple(test_background), reuse_models=reuse_models,
-                                               overwrite=overwrite, progress=not quiet))
+    options = BenchOptions(seed=o["seed"], epochs=o["epochs"], tasks=chosen, max_events=o["max_events"],
+                           test_background=tuple(Path(p) for p in o["test_background"] or ()),
+                           reuse_models=reuse_models, overwrite=overwrite, progress=not quiet)
+    result = run_bench(data, out, options, settings=saved_options(o))
     typer.echo(json.dumps(json_safe(result.targets), indent=1))
     typer.echo(f"wrote {out / 'metrics.json'} and {out / 'report.html'}")
 

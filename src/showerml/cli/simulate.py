@@ -1,25 +1,28 @@
 """``showerml simulate <detector>``: physics simulators into HDF5 files.
 
-Every input is checked before the simulator (and its scientific libraries) is imported, so a typo is reported at
-once: the spectrum and its range of validity for the detector (:mod:`showerml.detectors.limits`), ``--n``,
+Every input is checked before any event is simulated, so a typo is reported at once: the ``--config`` file
+(options by name and one section per shower model of the simulator, e.g. ``em:`` and ``hadron:``, see
+:mod:`showerml.cli.options`), the spectrum and the simulator's range of validity (its ``energy_range``), ``--n``,
 ``--workers``, ``--seed``, the output path. Then the run is planned (output size, peak memory,
 :mod:`showerml.pipelines.simulate_plan`), the plan printed, and refused above the free disk or ``--max-memory``
-unless ``--yes``.
+unless ``--yes``. The resolved settings (every option and the full shower models) are saved in the output file's
+``config`` attribute (JSON).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import typer
 
+from showerml.cli.options import CONFIG, resolve_options, saved_options
 from showerml.errors import InputError
 from showerml.spectra import Spectrum, parse_spectrum
 
-__all__ = ["simulate_app", "register", "check_inputs", "plan_simulation", "run_simulator"]
+__all__ = ["simulate_app", "register", "check_inputs", "plan_simulation", "run_simulator", "simulator_settings"]
 
 simulate_app = typer.Typer(help="Simulate detector events into an HDF5 file.", no_args_is_help=True)
 
@@ -70,9 +73,10 @@ def run_simulator(
     quiet: bool, what: str | Callable[[Any], str], energy_range: Any | None = None, max_memory: str | None = None,
     yes: bool = False,
     spectrum: Spectrum | None = None, description: str = "simulating", event_bytes: int | None = None,
-    label: str = "this simulator",
+    label: str = "this simulator", settings: Mapping[str, Any] | None = None,
 ) -> tuple[Path, Any]:
-    """Check the inputs, build the simulator, plan, run it into ``out`` and print the plan and one summary line."""
+    """Check the inputs, build the simulator, plan, run it into ``out`` and print the plan and one summary line;
+    ``settings`` (the resolved configuration) are saved in the file's ``config`` attribute."""
     import time
 
     spectrum = spectrum or check_inputs(energy, n, workers, seed, out, overwrite, energy_range, label)
@@ -86,7 +90,7 @@ def run_simulator(
 
     t0 = time.perf_counter()
     path = simulate_to_file(sim, n, spectrum, seed, out, workers, overwrite, progress=not quiet,
-                            description=description)
+                            description=description, settings=settings)
     seconds = time.perf_counter() - t0
     what = what(sim) if callable(what) else what
     typer.echo(f"wrote {n} {what} ({spectrum.spec} GeV, seed {seed}) to {path} in {seconds:.1f} s "
@@ -94,8 +98,25 @@ def run_simulator(
     return path, sim
 
 
+def simulator_settings(
+    ctx: typer.Context, config: Path | None, command: Callable[..., Any], simulator: type
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """(options, shower models, settings to save) of a ``simulate`` command: options from the command line, else the
+    file, else their defaults; each shower model of ``simulator`` (its dataclass fields holding a dataclass, e.g.
+    ``em``, ``hadron``) updated by the file's section of that name and checked by its own constructor."""
+    from showerml.io.config import as_settings, dataclass_sections, update_dataclass
+
+    defaults = dataclass_sections(simulator)
+    values, sections = resolve_options(ctx, config, command, tuple(defaults))
+    models = {name: update_dataclass(base, sections.get(name), config or "--config", name)
+              for name, base in defaults.items()}
+    settings = {**saved_options(values), **{name: as_settings(m) for name, m in models.items()}}
+    return values, models, settings
+
+
 @simulate_app.command("calogan")
 def calogan(
+    ctx: typer.Context,
     out: Path = typer.Option(..., "--out", "-o", help="Output HDF5 file (CaloGAN layout)."),
     particle: str = typer.Option("e+", "--particle", "-p", help="e+, e-, gamma or pi+."),
     n: int = typer.Option(1000, "--n", help="Number of showers."),
@@ -109,21 +130,20 @@ def calogan(
     quiet: bool = QUIET,
     max_memory: str = MAX_MEMORY,
     yes: bool = YES,
+    config: Path = CONFIG,
 ) -> None:
     """Showers in the CaloGAN Pb/LAr calorimeter (3 layers, 504 cells), written in the CaloGAN layout."""
-    from showerml.detectors.limits import CALOGAN_RANGE
+    from showerml.detectors.calogan import CaloGANSimulator
 
-    def make() -> Any:
-        from showerml.detectors.calogan import CaloGANSimulator
-
-        return CaloGANSimulator(particle)
-
-    run_simulator(make, n, energy, seed, out, workers, overwrite, quiet, f"{particle} showers", CALOGAN_RANGE,
-                  max_memory, yes, label="the calogan simulator")
+    o, models, settings = simulator_settings(ctx, config, calogan, CaloGANSimulator)
+    run_simulator(lambda: CaloGANSimulator(o["particle"], **models), o["n"], o["energy"], o["seed"], out,
+                  o["workers"], overwrite, quiet, f"{o['particle']} showers", CaloGANSimulator.energy_range,
+                  max_memory, yes, label="the calogan simulator", settings=settings)
 
 
 @simulate_app.command("calochallenge2")
 def calochallenge2(
+    ctx: typer.Context,
     out: Path = typer.Option(..., "--out", "-o", help="Output HDF5 file (CaloChallenge layout, gzip)."),
     particle: str = typer.Option("e-", "--particle", "-p", help="e-, e+ or gamma."),
     n: int = typer.Option(1000, "--n", help="Number of showers."),
@@ -135,17 +155,15 @@ def calochallenge2(
     quiet: bool = QUIET,
     max_memory: str = MAX_MEMORY,
     yes: bool = YES,
+    config: Path = CONFIG,
 ) -> None:
     """Showers in the CaloChallenge dataset-2 W/Si calorimeter (45 layers × 16 α × 9 r = 6480 voxels)."""
-    from showerml.detectors.limits import CALOCHALLENGE2_RANGE
+    from showerml.detectors.calochallenge import CaloChallenge2Simulator
 
-    def make() -> Any:
-        from showerml.detectors.calochallenge import CaloChallenge2Simulator
-
-        return CaloChallenge2Simulator(particle)
-
-    run_simulator(make, n, energy, seed, out, workers, overwrite, quiet, f"{particle} showers", CALOCHALLENGE2_RANGE,
-                  max_memory, yes, label="the calochallenge2 simulator")
+    o, models, settings = simulator_settings(ctx, config, calochallenge2, CaloChallenge2Simulator)
+    run_simulator(lambda: CaloChallenge2Simulator(o["particle"], **models), o["n"], o["energy"], o["seed"], out,
+                  o["workers"], overwrite, quiet, f"{o['particle']} showers", CaloChallenge2Simulator.energy_range,
+                  max_memory, yes, label="the calochallenge2 simulator", settings=settings)
 
 
 def register(app: typer.Typer) -> None:

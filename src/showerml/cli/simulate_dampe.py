@@ -6,7 +6,18 @@ from pathlib import Path
 
 import typer
 
-from showerml.cli.simulate import MAX_MEMORY, OVERWRITE, QUIET, SEED, WORKERS, YES, run_simulator, simulate_app
+from showerml.cli.options import CONFIG
+from showerml.cli.simulate import (
+    MAX_MEMORY,
+    OVERWRITE,
+    QUIET,
+    SEED,
+    WORKERS,
+    YES,
+    run_simulator,
+    simulate_app,
+    simulator_settings,
+)
 from showerml.errors import InputError
 
 __all__ = ["dampe", "register"]
@@ -18,6 +29,7 @@ _EM_NAMES = {"e-", "electron", "e+", "positron", "gamma", "photon", "g"}
 
 @simulate_app.command("dampe")
 def dampe(
+    ctx: typer.Context,
     out: Path = typer.Option(..., "--out", "-o", help="Output HDF5 file (DAMPE layout)."),
     particle: str = typer.Option("p", "--particle", "-p", help="e-, e+, gamma, p, He, C, O, Fe or Z=N (1..28)."),
     n: int = typer.Option(1000, "--n", help="Number of accepted events."),
@@ -34,27 +46,29 @@ def dampe(
     quiet: bool = QUIET,
     max_memory: str = MAX_MEMORY,
     yes: bool = YES,
+    config: Path = CONFIG,
 ) -> None:
-    """Cosmic rays through PSD, silicon tracker and BGO calorimeter (isotropic, with the geometry factor)."""
-    from showerml.detectors.limits import DAMPE_EM_RANGE, DAMPE_NUCLEI_RANGE
+    """Cosmic rays through PSD, silicon tracker and BGO calorimeter (isotropic, with the geometry factor).
 
-    em = particle.strip().lower() in _EM_NAMES
+    ``--config`` may also set the shower models of the simulator (its ``em:`` and ``hadron:`` settings)."""
+    from showerml.detectors.dampe import geometry as geo
+    from showerml.detectors.dampe.simulator import DampeSimulator
+    o, models, settings = simulator_settings(ctx, config, dampe, DampeSimulator)
+    em = str(o["particle"]).strip().lower() in _EM_NAMES
+    # a cluster holds at least one read-out strip: more clusters than strips cannot occur
+    strips = geo.STK_N_LAYERS * round(2 * geo.STK_HALF / geo.STK_READOUT_PITCH)
+    if not 1 <= o["max_clusters"] <= strips:
+        raise InputError(f"--max-clusters must be between 1 and {strips} (the tracker's read-out strips), "
+                         f"got {o['max_clusters']}")
 
-    def make():
-        from showerml.detectors.dampe import geometry as geo
-        from showerml.detectors.dampe.simulator import DampeSimulator
+    def make() -> DampeSimulator:
+        return DampeSimulator(o["particle"], saturation_mev=o["saturation"], incidence=o["incidence"],
+                              max_clusters=o["max_clusters"], **models)
 
-        # a cluster holds at least one read-out strip: more clusters than strips cannot occur
-        strips = geo.STK_N_LAYERS * round(2 * geo.STK_HALF / geo.STK_READOUT_PITCH)
-        if not 1 <= max_clusters <= strips:
-            raise InputError(f"--max-clusters must be between 1 and {strips} (the tracker's read-out strips), "
-                             f"got {max_clusters}")
-        return DampeSimulator(particle, saturation_mev=saturation, incidence=incidence, max_clusters=max_clusters)
-
-    path, sim = run_simulator(make, n, energy, seed, out, workers, overwrite, quiet,
-                              lambda sim: f"{sim.primary.name} events", DAMPE_EM_RANGE if em else DAMPE_NUCLEI_RANGE,
-                              max_memory, yes, description="dampe",
-                              label=f"the dampe simulator for {'e±/γ' if em else 'protons and nuclei'}")
+    path, sim = run_simulator(make, o["n"], o["energy"], o["seed"], out, o["workers"], overwrite, quiet,
+                              lambda sim: f"{sim.primary.name} events", None, max_memory, yes, description="dampe",
+                              label=f"the dampe simulator for {'e±/γ' if em else 'protons and nuclei'}",
+                              settings=settings)
     from showerml.io.hdf5 import read_attrs
 
     attrs = read_attrs(path)

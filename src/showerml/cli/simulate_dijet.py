@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from showerml.cli.options import CONFIG, resolve_options, saved_options
 from showerml.cli.simulate import (
     MAX_MEMORY,
     OVERWRITE,
@@ -27,6 +28,7 @@ DIJET_EVENT_BYTES = 192
 
 @simulate_app.command("dijet")
 def dijet(
+    ctx: typer.Context,
     out: Path = typer.Option(..., "--out", "-o", help="Output HDF5 file (showerml dijet feature layout)."),
     process: str = typer.Option("qcd", "--process", "-p", help="qcd (HardQCD:all) or signal (W' → X Y → 4q)."),
     n: int = typer.Option(1000, "--n", help="Number of events passing the trigger."),
@@ -47,9 +49,16 @@ def dijet(
     quiet: bool = QUIET,
     max_memory: str = MAX_MEMORY,
     yes: bool = YES,
+    config: Path = CONFIG,
 ) -> None:
     """Dijets at √s = 13 TeV from Pythia 8 + FastJet (anti-kT R = 1.0) reduced to m_jj, m_j1, Δm, τ21 j1, τ21 j2."""
     from showerml.spectra import Spectrum
+
+    o, _ = resolve_options(ctx, config, dijet)
+    process, n, sqrt_s, pthat_min, mhat_min = o["process"], o["n"], o["sqrt_s"], o["pthat_min"], o["mhat_min"]
+    m_wprime, m_x, m_y, min_leading_pt = o["m_wprime"], o["m_x"], o["m_y"], o["min_leading_pt"]
+    smear_pt, smear_m, no_mpi, chunk_size = o["smear_pt"], o["smear_m"], o["no_mpi"], o["chunk_size"]
+    seed, workers = o["seed"], o["workers"]
 
     if not (sqrt_s > 0 and sqrt_s < float("inf")):
         raise InputError(f"--sqrt-s must be a positive energy in GeV, got {sqrt_s}")
@@ -75,7 +84,8 @@ def dijet(
         return DijetGenerator(config, chunk_size=chunk_size)
 
     run_simulator(make, n, beam.spec, seed, out, workers, overwrite, quiet, f"{process} dijet events", None,
-                  max_memory, yes, spectrum=beam, description=process, event_bytes=DIJET_EVENT_BYTES)
+                  max_memory, yes, spectrum=beam, description=process, event_bytes=DIJET_EVENT_BYTES,
+                  settings=saved_options(o))
 
 
 def register(app: typer.Typer) -> None:

@@ -5,13 +5,15 @@ Inputs come as a labelled pool split per seed or as the official roles (see
 scored on the SR part of the test set (independent of training). S/B is quoted in the SR of the data. A method that
 lacks what it needs (sidebands, a reference, a signal sample) stops the run in one line when asked for by name and is
 skipped with a note under ``all``; the bump hunt runs only when the data have sidebands. A run writes one folder
-(through :class:`~showerml.io.runfolder.RunFolder`, so a failed run leaves none): ``config.json``, ``metrics.json``,
-``figures/``, ``report.html``. Masses in GeV inside; the CLI takes the SR in TeV.
+(through :class:`~showerml.io.runfolder.RunFolder`, so a failed run leaves none): ``config.json`` (the resolved run
+settings), ``config.yaml`` (the command's options, for ``--config``), ``metrics.json``, ``figures/``,
+``report.html``. Masses in GeV inside; the CLI takes the SR in TeV.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -22,13 +24,17 @@ from showerml.anomaly.base import AnomalyMethod, MethodConfig, Regions
 from showerml.anomaly.methods import METHODS, make_method, unmet
 from showerml.anomaly.results import AnomalyRunResult, BumpHuntSummary, MethodResult, ScanBand, ScanResult, ScanRun
 from showerml.errors import InputError
+from showerml.io.config import dump_yaml
 from showerml.io.lhco import DijetSample
 from showerml.io.runfolder import RunFolder
 from showerml.metrics.anomaly import BumpHunt, anomaly_metrics, bump_hunt, format_rejection
 from showerml.pipelines.anomaly_inputs import Roles, Split, check_pool, make_role_split, make_split
 
-__all__ = ["Fitted", "Roles", "RunConfig", "Split", "fit_and_score", "make_role_split", "make_split", "quick_demo",
-           "run_anomaly", "scan_anomaly"]
+__all__ = ["CONFIG_FILE", "Fitted", "Roles", "RunConfig", "Split", "fit_and_score", "make_role_split", "make_split",
+           "quick_demo", "run_anomaly", "scan_anomaly"]
+
+#: the command's resolved options, as ``--config`` reads them back
+CONFIG_FILE = "config.yaml"
 
 
 @dataclass
@@ -113,7 +119,7 @@ def _fit_range(regions: Regions) -> tuple[float, float]:
 
 def run_anomaly(
     pool: DijetSample | Roles, out: str | Path, config: RunConfig, overwrite: bool = False, source: str = "",
-    reference: DijetSample | None = None,
+    reference: DijetSample | None = None, settings: Mapping[str, Any] | None = None,
 ) -> AnomalyRunResult:
     """One split and every method in ``config.methods``; writes the run folder.
 
@@ -142,6 +148,8 @@ def run_anomaly(
     curves, figures = {}, []
     with folder as run:
         run.write_json("config.json", resolved)
+        if settings is not None:
+            run.write_text(CONFIG_FILE, dump_yaml(settings))
         for name in methods:
             res = fit_and_score(name, split, config, config.seed)
             result = res.metrics
@@ -190,6 +198,7 @@ def run_anomaly(
 def scan_anomaly(
     pool: DijetSample, out: str | Path, config: RunConfig, injections: list[int], seeds: list[int],
     overwrite: bool = False, source: str = "", reference: DijetSample | None = None,
+    settings: Mapping[str, Any] | None = None,
 ) -> ScanResult:
     """Signal-injection scan: every method × injection × seed; medians and 16–84 % bands of max SIC per S/B.
 
@@ -209,6 +218,8 @@ def scan_anomaly(
     rows: list[ScanBand] = []
     with folder as run:
         run.write_json("config.json", resolved)
+        if settings is not None:
+            run.write_text(CONFIG_FILE, dump_yaml(settings))
         for n in injections:
             per: dict[str, list[MethodResult]] = {m: [] for m in methods}
             sb = []

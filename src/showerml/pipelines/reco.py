@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from showerml.errors import InputError
+from showerml.io.config import dump_yaml
 from showerml.io.hdf5 import read_attrs
 from showerml.io.runfolder import RunFolder
 from showerml.reco.data import RecoSample, load_sample, split_indices
@@ -30,7 +31,10 @@ from showerml.reco.registry import TASKS, get_task
 from showerml.reco.runs import BenchResult, ModelEvaluation, TaskBench
 from showerml.reco.task import BENCH_ROLES, ReconstructionTask, RunContext, TaskResult, TrainInfo
 
-__all__ = ["BenchOptions", "train_task", "evaluate_task", "route_files", "run_bench", "quick_reco_demo"]
+__all__ = ["CONFIG_FILE", "BenchOptions", "train_task", "evaluate_task", "route_files", "run_bench", "quick_reco_demo"]
+
+#: the resolved command options of a run, as a ``--config`` file reads them back
+CONFIG_FILE = "config.yaml"
 
 
 def _train(task: ReconstructionTask[Any], method: str, train: RecoSample, val: RecoSample, ctx: RunContext
@@ -60,9 +64,11 @@ def _check_models(task: ReconstructionTask[Any], models: Mapping[str, str | os.P
 def train_task(task: str, data: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str],
                method: str | None = None, *, seed: int = 0, epochs: int = 20, max_events: int | None = None,
                overwrite: bool = False, progress: bool = True,
-               models: Mapping[str, str | os.PathLike[str]] | None = None) -> TrainInfo:
+               models: Mapping[str, str | os.PathLike[str]] | None = None,
+               settings: Mapping[str, Any] | None = None) -> TrainInfo:
     """Train one method of ``task`` on ``data`` into the model folder ``out``; ``models`` maps a task this one
-    reuses (:attr:`ReconstructionTask.uses`) to its trained model folder."""
+    reuses (:attr:`ReconstructionTask.uses`) to its trained model folder; ``settings`` (the resolved command
+    options) are saved as ``config.yaml``."""
     t = get_task(task)
     method = t.check_method(method)
     reuse = _check_models(t, models or {})
@@ -70,6 +76,8 @@ def train_task(task: str, data: Sequence[str | os.PathLike[str]], out: str | os.
     sample = load_sample(data, max_events)
     tr, va, _ = split_indices(len(sample), seed, (0.85, 0.15, 0.0))
     with run:
+        if settings is not None:
+            run.write_text(CONFIG_FILE, dump_yaml(settings))
         info = _train(t, method, sample.take(tr), sample.take(va), RunContext(run.path, seed, epochs, progress, reuse))
         _drop_checkpoints(run.path)
     return info
@@ -160,9 +168,10 @@ def _bench_task(task: ReconstructionTask[Any], files: list[Path], models: Path, 
 
 
 def run_bench(data: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str],
-              options: BenchOptions | None = None) -> BenchResult:
+              options: BenchOptions | None = None, settings: Mapping[str, Any] | None = None) -> BenchResult:
     """Every bench method of every chosen task next to its baseline on the same test events; writes
-    ``metrics.json`` and ``report.html`` into ``out``."""
+    ``metrics.json`` and ``report.html`` into ``out`` (and ``settings``, the resolved command options, as
+    ``config.yaml``)."""
     from showerml.pipelines.reco_report import write_report
 
     opt = options or BenchOptions()
@@ -180,6 +189,8 @@ def run_bench(data: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str
                            tuple(str(p) for p in opt.test_background), dict(tasks), dict(targets))
 
     with folder as run:
+        if settings is not None:
+            run.write_text(CONFIG_FILE, dump_yaml(settings))
         for task in chosen:
             files = [f for role in task.bench_roles for f in roles[role]]
             if not files:

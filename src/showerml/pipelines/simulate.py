@@ -12,14 +12,16 @@ slower than simulating). Workers ignore SIGINT: the writing process alone handle
 
 from __future__ import annotations
 
+import json
 import multiprocessing as mp
 import os
 import signal
 import sys
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -27,6 +29,7 @@ from showerml import interrupts
 from showerml.detectors.simulator import Simulator
 from showerml.errors import InputError
 from showerml.io.hdf5 import EventWriter, check_output_path
+from showerml.io.runfolder import json_safe
 from showerml.io.showers import ShowerData, arrays_to_showers
 from showerml.spectra import Spectrum
 
@@ -115,12 +118,18 @@ def simulate_to_file(
     overwrite: bool = False,
     progress: bool = True,
     description: str = "simulating",
+    settings: Mapping[str, Any] | None = None,
 ) -> Path:
-    """Simulate ``n`` events into ``out`` (HDF5, gzip) with provenance attributes; return the path."""
+    """Simulate ``n`` events into ``out`` (HDF5, gzip) with provenance attributes; return the path.
+
+    ``settings``, the run's resolved configuration (options and shower models), is saved as the JSON attribute
+    ``config``."""
     check_output_path(out, overwrite)
     if n <= 0:
         raise InputError(f"--n must be a positive number of events, got {n}")
     attrs = {**sim.attrs(), "spectrum": spectrum.spec, "seed": seed, "n_requested": n}
+    if settings is not None:
+        attrs["config"] = json.dumps(json_safe(settings), allow_nan=False)  # a non-finite value → null
     from rich.progress import Progress
 
     live = progress and sys.stdout.isatty()
