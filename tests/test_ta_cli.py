@@ -99,6 +99,9 @@ def test_layouts_compositions_and_energies_are_checked(tmp_path: Path) -> None:
     grid.write_text("0 0\n1200 0\n1203 4\n0 1200\n")
     with pytest.raises(InputError, match="overlap"):
         load_layout(grid)
+    grid.write_text("0 0\n1200 0\n0 1200\n1200 1200\n1500 1300\n")  # 1500,1300 rounds onto 1200,1200
+    with pytest.raises(InputError, match="same cell"):
+        load_layout(grid)
     assert parse_composition("p:1,Fe:3").fractions == (0.25, 0.75)
     assert parse_composition("Fe").species[0].mass_number == 56
     for bad, msg in (("p:1,Xe:1", "unknown primary"), ("p:0,Fe:0", "add up to zero"), ("p:-1", "non-negative"),

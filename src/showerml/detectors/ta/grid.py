@@ -3,8 +3,9 @@
 Default: 507 stations on a 1.2 km square grid (TA SD, AbuZayyad et al., NIM A 689 (2012) 87), taken as the 507 grid
 points nearest the array centre (≈ 730 km², the size of TA's array; TA's real outline is not circular). A layout
 file lists one station per line, ``x y`` in metres (commas or blanks; ``#`` comments); stations closer than 10 m to
-each other are refused. Every station owns one grid cell (spacing²); cores are thrown uniformly over the union of the
-cells (a random station, then uniform in its cell).
+each other are refused, and so are two stations rounding to the same grid point (spacing = the median
+nearest-neighbour distance). Every station owns one grid cell (spacing²); cores are thrown uniformly over the union
+of the cells (a random station, then uniform in its cell).
 """
 
 from __future__ import annotations
@@ -35,6 +36,17 @@ class ArrayLayout:
 
     def __post_init__(self) -> None:
         check_layout(self.xy, self.name)
+        if not (np.isfinite(self.spacing) and self.spacing > 0):
+            raise InputError(f"{self.name}: the grid spacing must be positive, got {self.spacing}")
+        idx = self.indices
+        _, first, counts = np.unique(idx[:, 0].astype(np.int64) * (1 << 32) + idx[:, 1], return_index=True,
+                                     return_counts=True)
+        if (counts > 1).any():
+            k = int(first[np.argmax(counts > 1)])
+            same = np.flatnonzero((idx == idx[k]).all(axis=1))
+            a, b = self.xy[same[0]], self.xy[same[1]]
+            raise InputError(f"{self.name}: stations at ({a[0]:g}, {a[1]:g}) and ({b[0]:g}, {b[1]:g}) m fall on the "
+                             f"same cell of the {self.spacing:g} m grid (one station per grid point is needed)")
 
     def __len__(self) -> int:
         return len(self.xy)
