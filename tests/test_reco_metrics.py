@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from scipy import stats
 
+from showerml.io.runfolder import json_safe
 from showerml.metrics import reco as M
 
 
@@ -44,8 +47,22 @@ def test_rejection_per_bin_keeps_the_bin_edges_and_sets_the_threshold_per_bin() 
     y = rng.random(40_000) < 0.5
     score = np.where(y, rng.normal(0, 1, 40_000) + np.where(e < 1, 3.0, 0.5), rng.normal(0, 1, 40_000))
     low, high = M.rejection_per_bin(score, y, e, [0, 1, 2])
-    assert (low["low"], low["high"], high["low"]) == (0.0, 1.0, 1.0)
-    assert low["rejection"] > 5 * high["rejection"]
+    assert (low.low, low.high, high.low) == (0.0, 1.0, 1.0)
+    assert low.rejection > 5 * high.rejection
+
+
+def test_a_rejection_row_reads_the_json_written_before_the_types_were_merged() -> None:
+    """Rows of reco bench metrics.json written as ``RejectionBin`` (bin edges first) read back as ``Rejection``."""
+    old = {"low": 1000.0, "high": None, "rejection": 26.0, "rejection_low": 20.0, "rejection_high": None,
+           "eps_b": 1 / 26, "threshold": 0.3, "n_signal": 100, "n_background": 2600, "n_passed": 100,
+           "lower_limit": False}
+    row = M.Rejection.from_json(old)
+    assert (row.low, row.rejection, row.n_background, row.lower_limit) == (1000.0, 26.0, 2600, False)
+    assert np.isnan(row.high) and np.isnan(row.rejection_high)
+    assert set(row.to_json()) == set(old)
+    unbinned = M.rejection_at_efficiency(np.arange(1.0, 11.0), np.zeros(100), 0.9)  # no background passes
+    back = M.Rejection.from_json(json.loads(json.dumps(json_safe(unbinned), allow_nan=False)))
+    assert np.isnan(back.low) and back.n_passed == unbinned.n_passed == 0 and back.lower_limit
 
 
 def test_roc_rejection_is_monotone_and_separates_good_from_bad() -> None:

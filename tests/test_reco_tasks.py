@@ -17,11 +17,11 @@ from typer.testing import CliRunner
 from showerml.detectors.dampe.simulator import DampeSimulator
 from showerml.errors import InputError
 from showerml.io.runfolder import json_safe
+from showerml.metrics.reco import Rejection
 from showerml.pipelines.reco import BenchOptions, evaluate_task, run_bench, train_task
 from showerml.pipelines.simulate import simulate_to_file
 from showerml.reco.data import RecoSample, load_sample, split_indices
 from showerml.reco.registry import TASKS, get_task, register, unregister
-from showerml.reco.results import RejectionBin
 from showerml.reco.task import Evaluation, ReconstructionTask, RunContext, TaskResult, TrainInfo
 from showerml.reco.tasks.identification import IdentificationMetrics, IdentificationResult
 from showerml.report.html import Report
@@ -140,8 +140,8 @@ def test_every_builtin_task_declares_a_baseline_among_its_methods_and_bench_role
 
 
 def test_typed_results_round_trip_through_json_with_nan_and_inf() -> None:
-    row = RejectionBin(1000.0, 1e4, 26.0, 20.0, math.inf, 1 / 26, 0.3, 100, 2600, 100, False)
-    empty = RejectionBin(1e4, math.inf, math.nan, math.nan, math.nan, math.nan, math.nan, 0, 0, 0, False)
+    row = Rejection(26.0, 20.0, math.inf, 1 / 26, 0.3, 100, 2600, 100, False, low=1000.0, high=1e4)
+    empty = Rejection(math.nan, math.nan, math.nan, math.nan, math.nan, 0, 0, 0, False, low=1e4, high=math.inf)
     result = IdentificationResult(100, 2600, 0, {"zeta": IdentificationMetrics((row, empty), 5e4, 0.0)})
     back = IdentificationResult.from_json(result.to_json())
     assert back.methods["zeta"].rejection_at_90[0] == row and back.methods["zeta"].bin(1000.0) == row

@@ -6,11 +6,14 @@ track CNN chain (Tykhonov et al., arXiv:2206.04532), saturation correction (arXi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 from scipy import stats
+
+from showerml.io.records import Record
 
 __all__ = [
     "Rejection", "rejection_at_efficiency", "rejection_per_bin", "roc_rejection", "space_angle", "psf68",
@@ -21,9 +24,10 @@ __all__ = [
 _ONE_SIGMA = 0.682689
 
 
-@dataclass
-class Rejection:
-    """Background rejection 1/ε_B at a fixed signal efficiency, with a Clopper–Pearson 68 % interval."""
+@dataclass(frozen=True)
+class Rejection(Record):
+    """Background rejection 1/ε_B at a fixed signal efficiency, with a Clopper–Pearson 68 % interval; for a row of
+    :func:`rejection_per_bin`, the bin ``low ≤ x < high`` it was measured in (NaN: not binned)."""
 
     rejection: float
     rejection_low: float
@@ -34,6 +38,8 @@ class Rejection:
     n_background: int
     n_passed: int
     lower_limit: bool  # no background passed: ``rejection`` is the 68 % CL lower limit
+    low: float = math.nan
+    high: float = math.nan
 
     def as_dict(self) -> dict[str, float | int | bool]:
         return asdict(self)
@@ -67,14 +73,14 @@ def rejection_at_efficiency(score_signal: np.ndarray, score_background: np.ndarr
 
 
 def rejection_per_bin(score: np.ndarray, is_signal: np.ndarray, energy: np.ndarray, edges: Sequence[float],
-                      efficiency: float = 0.9) -> list[dict[str, float | int | bool]]:
+                      efficiency: float = 0.9) -> list[Rejection]:
     """:func:`rejection_at_efficiency` in bins ``edges[i] ≤ energy < edges[i+1]`` (the threshold is set per bin)."""
     out = []
     sig = np.asarray(is_signal, dtype=bool)
     for lo, hi in zip(edges[:-1], edges[1:], strict=True):
         m = (energy >= lo) & (energy < hi)
-        r = rejection_at_efficiency(score[m & sig], score[m & ~sig], efficiency).as_dict()
-        out.append({"low": float(lo), "high": float(hi), **r})
+        r = rejection_at_efficiency(score[m & sig], score[m & ~sig], efficiency)
+        out.append(replace(r, low=float(lo), high=float(hi)))
     return out
 
 

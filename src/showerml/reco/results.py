@@ -11,9 +11,14 @@ from typing import Any
 import numpy as np
 
 from showerml.io.records import Record
+from showerml.metrics.reco import Rejection
 
 __all__ = ["BinValue", "BinPair", "RejectionBin", "bin_values", "bin_pairs", "rejection_bins",
            "MethodTiming"]
+
+#: a rejection row is :class:`showerml.metrics.reco.Rejection` (with its bin); this name is kept only until the
+#: identification task imports ``Rejection`` itself
+RejectionBin = Rejection
 
 
 @dataclass(frozen=True)
@@ -45,23 +50,6 @@ class BinPair(Record):
     value: tuple[float, float]
 
 
-@dataclass(frozen=True)
-class RejectionBin(Record):
-    """Background rejection at fixed signal efficiency in one bin (:class:`showerml.metrics.reco.Rejection`)."""
-
-    low: float
-    high: float
-    rejection: float
-    rejection_low: float
-    rejection_high: float
-    eps_b: float
-    threshold: float
-    n_signal: int
-    n_background: int
-    n_passed: int
-    lower_limit: bool
-
-
 def bin_values(rows: Sequence[Mapping[str, Any]]) -> tuple[BinValue, ...]:
     """Rows of :func:`showerml.metrics.reco.binned` with a scalar metric."""
     return tuple(BinValue(float(r["low"]), float(r["high"]), int(r["n"]), float(r["value"])) for r in rows)
@@ -77,6 +65,6 @@ def bin_pairs(rows: Sequence[Mapping[str, Any]]) -> tuple[BinPair, ...]:
     return tuple(out)
 
 
-def rejection_bins(rows: Sequence[Mapping[str, Any]]) -> tuple[RejectionBin, ...]:
-    """Rows of :func:`showerml.metrics.reco.rejection_per_bin`."""
-    return tuple(RejectionBin.from_json(r) for r in rows)
+def rejection_bins(rows: Sequence[Rejection]) -> tuple[Rejection, ...]:
+    """Rows of :func:`showerml.metrics.reco.rejection_per_bin`, as the tuple a result record holds."""
+    return tuple(rows)
