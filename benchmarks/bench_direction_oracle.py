@@ -12,76 +12,40 @@ spot of the simulation at its exact position — on isotropic 1 TeV electrons in
 - ``exact centroids, optimal weights``: weights 1/σ_l², σ_l the robust scatter of layer l's centroid around the true
   axis (measured on the other half of the events);
 - ``exact core, optimal weights``: per layer the energy-weighted mean of the spots within half a Molière radius
-  (11.3 mm) of the layer's position, iterated three times from the centroid (robust against off-axis sub-showers and
-  the halo).
+  (11.3 mm) of the layer's position, iterated three times from the centroid (robust against off-axis spots of
+  the tail).
 
 - ``exact spots, maximum likelihood``: the axis fitted to the exact 3D position of every shower spot in the BGO by
-  maximising the likelihood of the simulator's own radial model (the GFlash two-component profile at each spot's
-  relative depth τ, truncated at 5 R_M, plus the 2D-exponential halo), spot by spot. The bar image is a function of
-  these spots, so a method reading the bars cannot know more about the axis than this fit does (maximum likelihood is
-  asymptotically efficient: this is a near-bound, not a proof). It is given what no reconstruction has: the true
-  shower frame, depths along the true axis and the true shower start; only the on-axis primary-ionisation spots
-  (≈ 20 per shower, ≈ 0.005 % of the energy, invisible in the bars) are left out, as they would give the axis
-  exactly.
+  maximising the likelihood of the simulator's own radial model (GFlash's homogeneous two-component profile at each
+  spot's relative depth τ, untruncated), spot by spot. The bar image is a function of these spots, so a method
+  reading the bars cannot know more about the axis than this fit does (maximum likelihood is asymptotically
+  efficient: this is a near-bound, not a proof). It is given what no reconstruction has: the true shower frame,
+  depths along the true axis and the true shower start.
 
-The first four are not bounds (a method can use more than one position per layer), but they show how much of the
-classical fit's error is the bars and how much the showers themselves, at the default spot sampling (60 · E^0.6
-spots per shower, E in GeV) and denser ones. Compare with the direction CNN of ``bench_reco.py`` at 1 TeV.
+The spots are those of the simulator's EM model, Geant4's homogeneous GFlash tuning
+(:mod:`showerml.detectors.physics.em_homogeneous`, N_spot = 93 ln Z E^0.876 ≈ 1.6 × 10⁵ per 1 TeV shower in BGO),
+drawn one by one (:meth:`DampeSimulator.shower_spots`); ``--scales`` multiplies the spot count (1 = the published
+tuning; other values are studies of how the estimators follow the spot fluctuations, not physics). The first four
+estimators are not bounds (a method can use more than one position per layer), but they show how much of the
+classical fit's error is the bars and how much the showers themselves. Compare with the direction CNN of
+``bench_reco.py`` at 1 TeV.
 
 ``--model DIR`` (a direction model folder, e.g. ``runs/reco_bench/bench/models/direction_cnn`` of ``bench_reco.py``)
-adds, for every spot sampling, that trained CNN and the classical fit on fully simulated 1 TeV electrons (tracker,
-back-scatter, readout) drawn with the same sampling. The net is not retrained: it was trained at the default
-sampling, and the mean shower is the same at every sampling (more spots only means smaller spot-to-spot
-fluctuations), so the change of its PSF68 shows how much of its error the showers' lateral fluctuations make.
-
-Measured (``--n 1000 --powers 0.6 --ml``, 500 test showers at 1 TeV): bars 2.98°, exact centroids 2.28°, optimal
-weights 2.04°, exact core 1.01°, maximum likelihood on the exact spots 0.154°. The spots locate the axis ≈ 19× better
-than the classical fit, so the exact deposits hold far more than the 6× asked of the CNN; the 27.5 mm bars keep
-only each bar's share of a layer's energy, and the fluctuations of those shares are what a net must see through
-(``--model``, below).
-
-With ``--model`` (``--n 2000 --powers 0.6,0.8,1.0``, the one-pass net that ``bench_reco.py`` trains on 184k
-electrons at the default sampling; 2000 fully simulated electrons at 1 TeV per sampling, 2.4 min in all):
-
-| spots per 1 TeV shower | 3,786 (default, E^0.6) | 15,071 (E^0.8) | 60,000 (E^1.0) |
-|---|---|---|---|
-| classical fit | 2.907° | 2.937° | 2.889° |
-| CNN | 0.630° (4.6×) | 0.350° (8.4×) | 0.230° (12.6×) |
-
-The classical fit does not move (its error is the S-curve of the bars); the CNN's error falls almost as the spot
-fluctuations (÷ 2 per factor 4 in spots, then less as the net's own error shows): at the default sampling it is
-the lateral shower-to-shower fluctuations, seen through the bars, that hold the CNN at 4.6×.
-
-``--bar-ml`` adds, on the same fully simulated showers, a model-based estimator that reads the bars as the CNN does:
+adds, for every spot scale, that trained CNN and the classical fit on fully simulated 1 TeV electrons (tracker,
+back-scatter, readout) drawn with the same model; ``--bar-ml`` adds
 :func:`showerml.reco.direction_likelihood.bar_likelihood_fit`, the axis maximising the multinomial likelihood of
-the bar energies under the simulator's own GFlash model, from the classical fit. Its model treats the shower as
-axially symmetric about the axis, layer by layer; that is right near the vertical and misses, for tilted showers,
-that a transverse offset u also moves a deposit u sin θ in depth, into another layer. ``--incidence vertical``
-draws the full simulations beam-test-like, along z. Measured with
-``--n 2000 --powers 0.6,0.8,1.0 --bar-ml --model …`` (≈ 6 min each):
+the bar energies under the simulator's own GFlash model, from the classical fit (its model treats the shower as
+axially symmetric about the axis, layer by layer: right near the vertical; for tilted showers it misses that a
+transverse offset u also moves a deposit u sin θ in depth). ``--incidence vertical`` draws the full simulations
+beam-test-like, along z.
 
-| spots per 1 TeV shower | 3,786 (default) | 15,071 | 60,000 |
-|---|---|---|---|
-| vertical (2,000 events): classical fit | 1.810° | 1.736° | 1.711° |
-| vertical: bar likelihood fit | 0.873° | 0.441° | 0.231° |
-| vertical: CNN | 0.837° | 0.435° | 0.248° |
-| isotropic, θ < 10° (≈ 270 events): classical fit | 2.53° | 2.62° | 2.56° |
-| isotropic, θ < 10°: bar likelihood fit | 0.796° | 0.420° | 0.263° |
-| isotropic, θ < 10°: CNN | 0.740° | 0.413° | 0.282° |
-| isotropic, all: bar likelihood fit | 0.913° | 0.703° | 0.636° |
-| isotropic, all: CNN | 0.630° | 0.350° | 0.230° |
+History (the former CaloGAN-calibrated spot sampling, 60 · E^0.6 ≈ 3,800 spots per 1 TeV shower, before issue 20):
+bars 2.98°, exact centroids 2.28°, exact core 1.01°, maximum likelihood on the exact spots 0.154°; CNN 0.630° vs
+classical 2.907° (4.6×), the CNN's error falling about as the spot fluctuations at 4× and 16× the spots; vertical
+bar likelihood fit 0.873° vs CNN 0.837°. The new model draws ≈ 43× more spots at 1 TeV.
 
-Where its model holds, the likelihood fit — built from the simulator's equations, trained on nothing — and the CNN —
-learned from 184k showers at the default sampling — agree within 8 % either way at every spot sampling, and both
-halve their error when the spots are multiplied by four. Two independent estimators meeting at the same figure is
-strong evidence that near the vertical each reaches what the bars hold at that fluctuation level (≈ 0.8° at the
-default sampling). For tilted showers the likelihood fit falls behind (1.2° above 30°, its model's blind spot) while
-the CNN does better than near the vertical (0.58°: tilted showers cross more bars); there this bench has no
-independent check of how far the CNN is from what the bars hold.
-
-``MPLBACKEND=Agg .venv/bin/python benchmarks/bench_direction_oracle.py [--n 2000] [--powers 0.6,0.8,1.0]``
-(≈ 2.5 min on one core; ``--ml`` adds the likelihood fit to the exact spots: 4.7 min in all for
-``--n 1000 --powers 0.6 --ml``; ``--bar-ml`` the likelihood fit to the bars, above).
+``MPLBACKEND=Agg .venv/bin/python benchmarks/bench_direction_oracle.py [--n 1000] [--scales 1]
+[--ml] [--bar-ml] [--model DIR]`` (every spot of a 1 TeV shower is drawn: ≈ 1.6 × 10⁵ per shower, ≈ 0.1 s each).
 """
 
 from __future__ import annotations
@@ -97,10 +61,10 @@ import torch
 
 from showerml.detectors.dampe import geometry as geo
 from showerml.detectors.dampe.bgo import bin_bgo, spot_bars
-from showerml.detectors.dampe.em_primaries import DAMPE_EM
+from showerml.detectors.dampe.bgo_em import DAMPE_EM
 from showerml.detectors.dampe.simulator import DampeSimulator
 from showerml.detectors.dampe.tracks import X0_BEFORE_BGO
-from showerml.detectors.physics.em import EMConfig
+from showerml.detectors.physics.em_homogeneous import spot_count
 from showerml.detectors.physics.materials import BGO
 from showerml.detectors.physics.spots import Spots
 from showerml.errors import ShowermlError
@@ -135,36 +99,30 @@ def _core_means(event: np.ndarray, layer: np.ndarray, coord: np.ndarray, energy:
     return pos
 
 
-def _radial_log_density(r: torch.Tensor, profile: tuple[torch.Tensor, torch.Tensor, torch.Tensor], em: EMConfig,
-                        halo_share: float) -> torch.Tensor:
+def _radial_log_density(r: torch.Tensor, profile: tuple[torch.Tensor, torch.Tensor, torch.Tensor]) -> torch.Tensor:
     """ln p(u, v) per unit area of a spot at distance r (mm) from the axis, given its :func:`radial_profile`: the
-    simulator's mixture (1 − h) [p_C f(r; R_C) + (1 − p_C) f(r; R_T)] + h g(r), f(r; R) = R² / (π (r² + R²)² u_max)
-    truncated at r_max = 5 R_M (u_max = r_max² / (r_max² + R²)), g(r) = e^{−r/λ} / (2π λ²) the halo, h its share of
-    spots."""
+    simulator's mixture p_C f(r; R_C) + (1 − p_C) f(r; R_T), f(r; R) = R² / (π (r² + R²)²)."""
     r_core, r_tail, p_core = profile
-    r_max = em.max_radius_rm * BGO.moliere_radius
 
     def component(scale: torch.Tensor) -> torch.Tensor:
-        u_max = r_max**2 / (r_max**2 + scale**2)
-        return torch.where(r < r_max, scale**2 / (np.pi * (r**2 + scale**2) ** 2 * u_max), 0.0)
+        return scale**2 / (np.pi * (r**2 + scale**2) ** 2)
 
-    lam = em.halo_scale_mm
-    core = p_core * component(r_core) + (1.0 - p_core) * component(r_tail)
-    return torch.log((1.0 - halo_share) * core + halo_share * torch.exp(-r / lam) / (2 * np.pi * lam**2) + 1e-30)
+    return torch.log(p_core * component(r_core) + (1.0 - p_core) * component(r_tail) + 1e-30)
 
 
-def _ml_tilts(spots: Spots, tracks: geo.Tracks, inside: np.ndarray, energy_gev: float, em: EMConfig,
-              n: int) -> np.ndarray:
+def _ml_tilts(spots: Spots, tracks: geo.Tracks, inside: np.ndarray, energy_gev: float, n: int) -> np.ndarray:
     """(n, 2) fitted tilts (du/ds, dv/ds) of the axis in each shower's own frame (the truth is 0): the line
     (a + b s) maximising Σ_spots ln p(|(u, v) − a − b s|, τ) over the spots inside the BGO, from the least-squares
-    line; τ = t / T̂ with t = (s − s0) / X0 and T̂ = 0.85 × the mean spot depth t (α/(α − 1) ≈ 1.18 at 1 TeV)."""
-    on_axis = (spots.u == 0) & (spots.v == 0)  # the primary's ionisation spots
-    keep = inside & ~on_axis
+    line; τ = t / T̂ with t = (s − s0) / X0 and T̂ = 0.85 × the energy-weighted mean spot depth (GFlash:
+    ⟨t⟩ = T α/(α − 1), α/(α − 1) ≈ 1.18 at 1 TeV)."""
+    keep = inside
     ev = spots.event[keep]
     s0 = -X0_BEFORE_BGO * BGO.x0 / tracks.cos_theta  # the shower starts at the PSD top (as in the simulator)
     s = spots.s[keep]
     depth = (s - s0[ev]) / BGO.x0
-    t_hat = 0.85 * np.bincount(ev, weights=depth, minlength=n) / np.maximum(np.bincount(ev, minlength=n), 1)
+    w = spots.energy[keep]
+    t_hat = 0.85 * np.bincount(ev, weights=w * depth, minlength=n) / np.maximum(
+        np.bincount(ev, weights=w, minlength=n), 1e-12)
     profile = radial_profile(np.clip(depth / np.maximum(t_hat[ev], 1e-6), 0.0, 20.0), energy_gev)
     s_t, u_t, v_t = (torch.as_tensor(a) for a in (s, spots.u[keep], spots.v[keep]))
     ev_t = torch.as_tensor(ev)
@@ -176,8 +134,6 @@ def _ml_tilts(spots: Spots, tracks: geo.Tracks, inside: np.ndarray, energy_gev: 
     bu = np.bincount(ev, weights=ds * (spots.u[keep] - mu[ev]), minlength=n) / sxx
     bv = np.bincount(ev, weights=ds * (spots.v[keep] - mv[ev]), minlength=n) / sxx
     params = torch.tensor(np.column_stack([mu - bu * ms, mv - bv * ms, bu, bv]), requires_grad=True)
-    halo_share = em.halo_spots_per_gev * energy_gev / (em.halo_spots_per_gev * energy_gev
-                                                        + em.spots_per_gev * energy_gev**em.spots_power)
     opt = torch.optim.LBFGS([params], lr=1.0, max_iter=200, tolerance_grad=1e-9, tolerance_change=1e-12,
                             history_size=20, line_search_fn="strong_wolfe")
 
@@ -185,7 +141,7 @@ def _ml_tilts(spots: Spots, tracks: geo.Tracks, inside: np.ndarray, energy_gev: 
         opt.zero_grad()
         p = params[ev_t]
         r = torch.sqrt((u_t - p[:, 0] - p[:, 2] * s_t) ** 2 + (v_t - p[:, 1] - p[:, 3] * s_t) ** 2 + 1e-6)
-        loss = -_radial_log_density(r, profile, em, halo_share).sum()
+        loss = -_radial_log_density(r, profile).sum()
         loss.backward()
         return loss
 
@@ -209,7 +165,7 @@ def simulate_chunk(sim: DampeSimulator, n: int, energy_mev: float, rng: np.rando
     out = {"slope": tracks.slope, "image": image, "e_layer": e_layer, "centroid": centroid, "core": core,
            "axis": axis}
     if ml:
-        out["ml_tilt"] = _ml_tilts(spots, tracks, inside, energy_mev / 1000.0, sim.em, n)
+        out["ml_tilt"] = _ml_tilts(spots, tracks, inside, energy_mev / 1000.0, n)
     return out
 
 
@@ -222,7 +178,7 @@ def _optimal_weights(position: np.ndarray, axis: np.ndarray, e_layer: np.ndarray
     return 1.0 / np.maximum(sigma, 1e-3) ** 2
 
 
-def measure(sim: DampeSimulator, n: int, energy_mev: float, seed: int, chunk: int = 250,
+def measure(sim: DampeSimulator, n: int, energy_mev: float, seed: int, chunk: int = 20,
             ml: bool = False) -> dict[str, float]:
     rng = np.random.default_rng(seed)
     parts = [simulate_chunk(sim, min(chunk, n - i), energy_mev, rng, ml) for i in range(0, n, chunk)]
@@ -275,9 +231,9 @@ def measure_full(sim: DampeSimulator, model_dir: Path | None, n: int, energy_gev
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--n", type=int, default=2000, help="isotropic electrons per sampling (half fix the weights)")
+    ap.add_argument("--n", type=int, default=1000, help="isotropic electrons per spot scale (half fix the weights)")
     ap.add_argument("--energy", type=float, default=1000.0, help="primary energy, GeV")
-    ap.add_argument("--powers", default="0.6,0.8,1.0", help="spot-count exponents: 60 · E^p spots per shower")
+    ap.add_argument("--scales", default="1", help="multiples of GFlash's spot count 93 ln Z E^0.876 (1: published)")
     ap.add_argument("--ml", action="store_true", help="add the maximum-likelihood fit to the exact spots")
     ap.add_argument("--model", type=Path, help="a trained direction model folder: add it on full simulations")
     ap.add_argument("--bar-ml", action="store_true", help="add the likelihood fit to the bars on full simulations")
@@ -290,8 +246,8 @@ def main() -> None:
         except ShowermlError as exc:
             raise SystemExit(f"error: {exc}") from None
     torch.set_num_threads(1)
-    for power in (float(p) for p in args.powers.split(",")):
-        em = dataclasses.replace(DAMPE_EM, spots_power=power)
+    for scale in (float(p) for p in args.scales.split(",")):
+        em = dataclasses.replace(DAMPE_EM, spots_per_ln_z=scale * DAMPE_EM.spots_per_ln_z)
         t0 = time.perf_counter()
         sim = DampeSimulator("e-", em=em)
         psf = measure(sim, args.n, 1000.0 * args.energy, seed=41, ml=args.ml)
@@ -301,7 +257,7 @@ def main() -> None:
         classical = psf["bars (classical)"]
         best = min(v for k, v in psf.items() if k != "bars (classical)")
         print(json.dumps({"benchmark": "direction_psf68_exact_deposit_oracles", "energy_gev": args.energy,
-                          "spots_power": power, "spots_per_shower": round(em.spots_per_gev * args.energy ** power),
+                          "spot_scale": scale, "spots_per_shower": round(float(spot_count(args.energy, em))),
                           "psf68_deg": {k: round(v, 4) for k, v in psf.items()},
                           **({"full_simulation_psf68_deg": {k: round(v, 4) for k, v in on_full.items()},
                               "model": str(args.model), "n_full_simulation": args.n,

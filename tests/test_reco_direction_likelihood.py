@@ -33,9 +33,10 @@ def test_bar_likelihood_fit_beats_the_centroid_fit_near_the_vertical(one_thread:
     axis = bar_likelihood_fit(np.asarray(s["bgo"], dtype=np.float64), np.column_stack([b, k]), sim.em)
     truth = s["slope"].astype(np.float64)
     classical, likelihood = psf68(k, truth), psf68(axis[:, 2:], truth)
-    # README (2000 events): 1.81° vs 0.873°; the fit must move the start, and towards the truth
-    assert likelihood < 0.75 * classical, (likelihood, classical)
-    assert likelihood < 1.3
+    # bench_direction_oracle.py --n 400 --bar-ml --incidence vertical (homogeneous GFlash BGO, 1.6 × 10⁵ spots per
+    # shower): classical 1.71°, likelihood fit 0.139° (the former 3,800-spot sampling: 1.81° vs 0.873°)
+    assert likelihood < 0.3 * classical, (likelihood, classical)
+    assert likelihood < 0.4
 
 
 def test_radial_profile_core_is_narrower_than_the_tail_and_dominates_early() -> None:

@@ -6,8 +6,8 @@ calorimeters", hep-ex/0001020, with the parameter values of Geant4's homogeneous
 (Geant4 10/11, ``source/parameterisations/gflash``). y = E/E_c, Z the effective atomic number, E in GeV where a
 formula has ln E, depths t in X0 from the shower start, r in Molière radii.
 
-- Per shower, correlated (T, α) — :func:`~showerml.detectors.physics.em.gflash_longitudinal`, the same formula as
-  the sampling tuning's homogeneous part: ⟨ln T⟩ = ln(ln y − 0.812), ⟨ln α⟩ = ln(0.81 + (0.458 + 2.26/Z) ln y),
+- Per shower, correlated (T, α) — :func:`~showerml.detectors.physics.em.gflash_longitudinal` (the same formula
+  that em.py uses): ⟨ln T⟩ = ln(ln y − 0.812), ⟨ln α⟩ = ln(0.81 + (0.458 + 2.26/Z) ln y),
   σ(ln T) = 1/(−1.4 + 1.26 ln y), σ(ln α) = 1/(−0.58 + 0.86 ln y), ρ = 0.705 − 0.023 ln y; the energy profile is
   dE/dt = E · Gamma(t; α, β), β = (α − 1)/T.
 - Spots: N_spot = 93 · ln Z · E^0.876 (``ParSpotN1``, ``ParSpotN2``), distributed in depth as Gamma(t; α_s, β_s)
