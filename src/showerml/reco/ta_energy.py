@@ -3,7 +3,7 @@
 TA assigns the SD energy by a look-up table of S800 against sec θ and E made from CORSIKA events processed like
 data (Abu-Zayyad et al., ApJL 768 (2013) L1, Sec. 2, Fig. 2: lines of constant energy in the (sec θ, S800) plane).
 Here: in each sec θ bin a straight line log10 S800 = c0 + c1 log10(E/EeV) is fitted to simulated events
-(least squares); between bin centres c0 and c1 are interpolated linearly in sec θ (held constant beyond the outer
+(least squares); between bin centres c0 and c1 are interpolated linearly in sec θ (extended linearly beyond the outer
 centres), and the energy follows by inverting the line, log10 E = (log10 S800 − c0)/c1.
 """
 
@@ -33,8 +33,14 @@ class EnergyTable:
     n_events: np.ndarray
 
     def coefficients(self, sec_theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(c0, c1) at sec θ: piecewise linear through the bin centres, extended linearly beyond the outer ones."""
         s = np.asarray(sec_theta, np.float64)
-        return np.interp(s, self.sec_centres, self.c0), np.interp(s, self.sec_centres, self.c1)
+        x = self.sec_centres
+        if len(x) == 1:
+            return np.full_like(s, self.c0[0]), np.full_like(s, self.c1[0])
+        k = np.clip(np.searchsorted(x, s) - 1, 0, len(x) - 2)
+        w = (s - x[k]) / (x[k + 1] - x[k])
+        return (self.c0[k] + w * (self.c0[k + 1] - self.c0[k]), self.c1[k] + w * (self.c1[k + 1] - self.c1[k]))
 
     def s800(self, energy_eev: np.ndarray, theta: np.ndarray) -> np.ndarray:
         """The table's S800 (VEM/m²) for energies (EeV) at zenith θ (rad)."""

@@ -49,8 +49,6 @@ class StationArrays:
         hit = (state == TRIGGERED) | (state == SATURATED)
         if not np.isfinite(time[hit]).all():
             raise InputError("triggered stations must have finite times (NaN or inf found)")
-        if (signal[used] < 0).any():
-            raise InputError("station signals must be ≥ 0 VEM")
         if self.traces is not None and (self.traces.ndim != 4 or self.traces.shape[:3] != (n, m, 2)):
             raise InputError(f"traces must have shape (N, M, 2, T) = ({n}, {m}, 2, T), got {self.traces.shape}")
 
