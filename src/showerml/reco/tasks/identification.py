@@ -31,7 +31,6 @@ from showerml.reco.estimators import TorchModel, train_config
 from showerml.reco.features import high_level_features
 from showerml.reco.plots import figure
 from showerml.reco.preselection import DAMPE_EP_BINS_GEV, preselect
-from showerml.reco.results import RejectionBin, rejection_bins
 from showerml.reco.task import Evaluation, ReconstructionTask, RunContext, TaskResult, TrainInfo
 from showerml.report.html import Report
 
@@ -45,11 +44,11 @@ _GEV = 1000.0
 class IdentificationMetrics(TaskResult):
     """One method on the test events: rejection at 90 % signal efficiency per deposit bin, speed, training time."""
 
-    rejection_at_90: tuple[RejectionBin, ...]
+    rejection_at_90: tuple[M.Rejection, ...]
     inference_events_per_s: float
     train_seconds: float
 
-    def bin(self, low: float) -> RejectionBin | None:
+    def bin(self, low: float) -> M.Rejection | None:
         """The bin starting at ``low`` GeV."""
         return next((r for r in self.rejection_at_90 if r.low == low), None)
 
@@ -174,7 +173,7 @@ class IdentificationTask(ReconstructionTask[IdentificationResult]):
             score, rate = identification_scores(model_dir, m, s)
             score = np.concatenate([score, extra[m]])
             metrics[m] = IdentificationMetrics(
-                rejection_bins(M.rejection_per_bin(score, y == 1, dep, DAMPE_EP_BINS_GEV, 0.9)), rate,
+                tuple(M.rejection_per_bin(score, y == 1, dep, DAMPE_EP_BINS_GEV, 0.9)), rate,
                 info.train_seconds if m == info.method else 0.0)
             arrays[m] = score
         return Evaluation(IdentificationResult(n_signal, n_background, len(extra_dep), metrics), arrays)
