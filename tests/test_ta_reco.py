@@ -271,3 +271,29 @@ def test_bad_options_raise_input_errors() -> None:
         apply_cuts(**kw)
     with pytest.raises(InputError, match="grid_xy"):
         border_distance(np.zeros((1, 2)), np.zeros((2, 3)))
+
+
+@pytest.mark.slow
+def test_standard_reconstruction_on_the_simulator_output(tmp_path) -> None:
+    """On the TA simulator's events: sane resolution after the standard cuts and θ pulls of width ≈ 1."""
+    from showerml.cli.simulate_ta import parse_eev_spectrum
+    from showerml.detectors.ta import TaSimulator
+    from showerml.io.ta import read_ta
+    from showerml.pipelines.simulate import simulate_to_file
+    from showerml.reco.ta_evaluate import evaluate_file
+
+    path = simulate_to_file(TaSimulator(chunk_size=50), 400, parse_eev_spectrum("powerlaw:1,3,316"), 3,
+                            tmp_path / "ta.h5", progress=False)
+    perf, rec = evaluate_file(path)
+    print({k: v for k, v in perf.to_json().items() if k != "table"})
+    assert perf.psf68_deg < 2.5 and abs(perf.energy_bias) < 0.1 and perf.energy_resolution < 0.35
+    ev = read_ta(path, datasets=["theta"])
+    ok = rec.quality.passed
+    good, mean, width = pull_ok(rec.joint.theta[ok], rec.joint.theta_err[ok], ev["theta"][ok], 0.3, (0.7, 1.4))
+    assert good, (mean, width)
+
+
+def test_opening_angle() -> None:
+    from showerml.reco.ta_evaluate import opening_angle_deg
+
+    assert opening_angle_deg(np.radians(10.0), 0.0, np.radians(10.0), np.pi)[()] == pytest.approx(20.0)
