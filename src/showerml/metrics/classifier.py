@@ -26,7 +26,11 @@ CaloChallenge 2022, arXiv:2410.21611). Protocol here:
   Deliberate differences: 60/20/20 fractions of the smaller sample instead of the fixed 60k/20k/20k showers (the
   official script needs 100k per file), a seeded split, inputs stored in float16 after per-column scaling and
   restored batch by batch (rounding 5·10⁻⁴ of each column's spread; ``storage="float32"`` for the exact inputs),
-  and no stop at validation accuracy 1.
+  float32 arithmetic (the official script sets torch's default dtype to float64, about twice the CPU time), and no
+  stop at validation accuracy 1. The official script seeds nothing, so its figures vary from run to run; the
+  two tools' AUC and JSD are compared, with that spread, in docs/evaluation.md. ``hidden`` and ``epochs`` in
+  :func:`calochallenge_voxel_config` take its ``--cls_n_hidden``/``--cls_n_layer`` (``hidden = (n_hidden,) ×
+  (n_layer + 1)``) and ``--cls_n_epochs``.
 - ``"showerml"``: :func:`~showerml.features.voxel_inputs` (linear ``E_v/E_inc`` with layer-wise standardisation plus
   the layer energies outright) into a :class:`~showerml.metrics.classifier_nets.LayerProjectionNet` trained with
   :func:`showerml_voxel_config`: the network can form every high-level feature, and the epoch of lowest validation
