@@ -15,11 +15,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from showerml.cli.simulate import check_inputs, plan_simulation
+from showerml.cli.simulate import CALOCHALLENGE2_RANGE, CALOGAN_RANGE, check_inputs, plan_simulation
 from showerml.detectors.limits import (
     BYTES_PER_SPOT,
-    CALOCHALLENGE2_RANGE,
-    CALOGAN_RANGE,
     DAMPE_EM_RANGE,
     DAMPE_NUCLEI_RANGE,
     SPOT_BATCH,

@@ -22,9 +22,9 @@ import typer
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from showerml.errors import DataFileError
-from showerml.io.config import read_yaml, validate
+from showerml.io.config import dataclass_sections, read_yaml, update_dataclass, validate
 
-__all__ = ["CONFIG", "RUN_CONTROLS", "options_schema", "resolve_options", "saved_options"]
+__all__ = ["CONFIG", "RUN_CONTROLS", "options_schema", "resolve_options", "saved_options", "shower_models"]
 
 CONFIG = typer.Option(None, "--config", "-c", help="YAML file of option values (options given on the command line "
                       "override it); the resolved settings are saved with the output.")
@@ -59,9 +59,12 @@ def options_schema(command: Callable[..., Any], sections: tuple[str, ...] = ()) 
 
 
 def resolve_options(ctx: typer.Context, config: Path | None, command: Callable[..., Any],
-                    sections: tuple[str, ...] = ()) -> tuple[dict[str, Any], dict[str, Any]]:
+                    sections: tuple[str, ...] | None = ()) -> tuple[dict[str, Any], dict[str, Any]]:
     """(options, sections): every parameter of the command as it applies to this run — given on the command line,
-    else from ``config``, else its default — and the file's sections (empty when absent)."""
+    else from ``config``, else its default — and the file's sections (empty when absent).
+
+    ``sections=None`` sets aside every mapping whose key is not an option, unchecked, for a caller that knows the
+    valid sections only later (a simulator's shower models, :func:`shower_models`, after its import)."""
     values = dict(ctx.params)
     if config is None:
         return values, {}
@@ -72,14 +75,30 @@ def resolve_options(ctx: typer.Context, config: Path | None, command: Callable[.
     if controls:
         flag = "--" + controls[0].replace("_", "-")
         raise DataFileError(config, f"'{controls[0]}' is not set from a config file: give {flag} on the command line")
-    checked = validate(options_schema(command, sections), raw, config).model_dump(exclude_unset=True)
-    chosen = {}
+    chosen: dict[str, Any] = {}
+    if sections is None:
+        names = options_schema(command).model_fields
+        chosen = {k: v for k, v in raw.items() if k not in names and isinstance(v, Mapping)}
+        raw = {k: v for k, v in raw.items() if k not in chosen}
+    checked = validate(options_schema(command, sections or ()), raw, config).model_dump(exclude_unset=True)
     for name, value in checked.items():
-        if name in sections:
+        if sections is not None and name in sections:
             chosen[name] = value
         elif not _given(ctx, name):
             values[name] = value
     return values, chosen
+
+
+def shower_models(simulator: type, sections: Mapping[str, Any], config: Path | None) -> dict[str, Any]:
+    """The shower models of ``simulator`` (its dataclass fields holding a dataclass, e.g. ``em``, ``hadron``) updated by
+    the config file's sections of those names, each built and range-checked by its own constructor."""
+    defaults = dataclass_sections(simulator)
+    for name in sections:
+        if name not in defaults:
+            raise DataFileError(config, f"'{name}' is not a setting here (unknown key); the shower models of "
+                                f"{simulator.__name__} are: {', '.join(defaults) or 'none'}")
+    return {name: update_dataclass(base, sections[name], config or "--config", name)
+            for name, base in defaults.items() if name in sections}
 
 
 def _given(ctx: typer.Context, name: str) -> bool:

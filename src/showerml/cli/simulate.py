@@ -1,9 +1,10 @@
 """``showerml simulate <detector>``: physics simulators into HDF5 files.
 
-Every input is checked before any event is simulated, so a typo is reported at once: the ``--config`` file
-(options by name and one section per shower model of the simulator, e.g. ``em:`` and ``hadron:``, see
-:mod:`showerml.cli.options`), the spectrum and the simulator's range of validity (its ``energy_range``), ``--n``,
-``--workers``, ``--seed``, the output path. Then the run is planned (output size, peak memory,
+Every input is checked before the simulator (and its scientific libraries) is imported, so a typo is reported at
+once: the ``--config`` file's options (see :mod:`showerml.cli.options`), the spectrum and its range of validity for
+the detector (each command's cited :class:`~showerml.detectors.limits.EnergyRange`, declared here beside the
+command), ``--n``, ``--workers``, ``--seed``, the output path; then the file's shower-model sections (``em:``,
+``hadron:``), checked against the simulator's own model dataclasses. Then the run is planned (output size, peak memory,
 :mod:`showerml.pipelines.simulate_plan`), the plan printed, and refused above the free disk or ``--max-memory``
 unless ``--yes``. The resolved settings (every option and the full shower models) are saved in the output file's
 ``config`` attribute (JSON).
@@ -18,11 +19,13 @@ from typing import Any
 
 import typer
 
-from showerml.cli.options import CONFIG, resolve_options, saved_options
+from showerml.cli.options import CONFIG, resolve_options, saved_options, shower_models
+from showerml.detectors.limits import EnergyRange
 from showerml.errors import InputError
 from showerml.spectra import Spectrum, parse_spectrum
 
-__all__ = ["simulate_app", "register", "check_inputs", "plan_simulation", "run_simulator", "simulator_settings"]
+__all__ = ["CALOCHALLENGE2_RANGE", "CALOGAN_RANGE", "simulate_app", "register", "check_inputs", "plan_simulation",
+           "run_simulator", "simulation_settings"]
 
 simulate_app = typer.Typer(help="Simulate detector events into an HDF5 file.", no_args_is_help=True)
 
@@ -73,16 +76,19 @@ def run_simulator(
     quiet: bool, what: str | Callable[[Any], str], energy_range: Any | None = None, max_memory: str | None = None,
     yes: bool = False,
     spectrum: Spectrum | None = None, description: str = "simulating", event_bytes: int | None = None,
-    label: str = "this simulator", settings: Mapping[str, Any] | None = None,
+    label: str = "this simulator", settings: Mapping[str, Any] | Callable[[Any], Mapping[str, Any]] | None = None,
 ) -> tuple[Path, Any]:
     """Check the inputs, build the simulator, plan, run it into ``out`` and print the plan and one summary line;
-    ``settings`` (the resolved configuration) are saved in the file's ``config`` attribute."""
+    ``settings`` (the resolved configuration, or a function of the simulator giving it) are saved in the file's
+    ``config`` attribute."""
     import time
 
     spectrum = spectrum or check_inputs(energy, n, workers, seed, out, overwrite, energy_range, label)
     sim = make_sim()
     if energy_range is None and getattr(sim, "energy_range", None) is not None:
         sim.energy_range.check(spectrum.emin_gev, spectrum.emax_gev, label)
+    if callable(settings):
+        settings = settings(sim)
     estimate = plan_simulation(sim, spectrum, n, workers, out, max_memory, yes, event_bytes)
     if not quiet:
         typer.echo(estimate.describe())
@@ -98,20 +104,22 @@ def run_simulator(
     return path, sim
 
 
-def simulator_settings(
-    ctx: typer.Context, config: Path | None, command: Callable[..., Any], simulator: type
-) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """(options, shower models, settings to save) of a ``simulate`` command: options from the command line, else the
-    file, else their defaults; each shower model of ``simulator`` (its dataclass fields holding a dataclass, e.g.
-    ``em``, ``hadron``) updated by the file's section of that name and checked by its own constructor."""
-    from showerml.io.config import as_settings, dataclass_sections, update_dataclass
+def simulation_settings(options: Mapping[str, Any], sim: Any) -> dict[str, Any]:
+    """What a simulated file records as its ``config``: the options (run controls left out) and every shower model
+    the simulator was built with (its dataclass fields holding a dataclass), in full — a ``--config`` file that
+    gives the same events."""
+    from showerml.io.config import as_settings, dataclass_sections
 
-    defaults = dataclass_sections(simulator)
-    values, sections = resolve_options(ctx, config, command, tuple(defaults))
-    models = {name: update_dataclass(base, sections.get(name), config or "--config", name)
-              for name, base in defaults.items()}
-    settings = {**saved_options(values), **{name: as_settings(m) for name, m in models.items()}}
-    return values, models, settings
+    models = {name: as_settings(getattr(sim, name)) for name in dataclass_sections(type(sim))}
+    return {**saved_options(options), **models}
+
+
+#: 1–100 GeV: the span of the Geant4 samples of the CaloGAN application (Paganini, de Oliveira, Nachman, PRD 97 (2018)
+#: 014021, arXiv:1712.10321: e+, γ, π+ uniform in 1–100 GeV) on which the EM settings are fitted (51 Geant4 e+
+#: showers, 1.5–99 GeV)
+CALOGAN_RANGE = EnergyRange(1.0, 100.0, "the Geant4 samples of the CaloGAN geometry it is calibrated on")
+#: 1 GeV–1 TeV: the challenge's dataset-2 electron spectrum (log-uniform, Krause et al., arXiv:2410.21611)
+CALOCHALLENGE2_RANGE = EnergyRange(1.0, 1000.0, "the CaloChallenge dataset-2 spectrum")
 
 
 @simulate_app.command("calogan")
@@ -133,12 +141,16 @@ def calogan(
     config: Path = CONFIG,
 ) -> None:
     """Showers in the CaloGAN Pb/LAr calorimeter (3 layers, 504 cells), written in the CaloGAN layout."""
-    from showerml.detectors.calogan import CaloGANSimulator
+    o, sections = resolve_options(ctx, config, calogan, sections=None)
 
-    o, models, settings = simulator_settings(ctx, config, calogan, CaloGANSimulator)
-    run_simulator(lambda: CaloGANSimulator(o["particle"], **models), o["n"], o["energy"], o["seed"], out,
-                  o["workers"], overwrite, quiet, f"{o['particle']} showers", CaloGANSimulator.energy_range,
-                  max_memory, yes, label="the calogan simulator", settings=settings)
+    def make() -> Any:
+        from showerml.detectors.calogan import CaloGANSimulator
+
+        return CaloGANSimulator(o["particle"], **shower_models(CaloGANSimulator, sections, config))
+
+    run_simulator(make, o["n"], o["energy"], o["seed"], out, o["workers"], overwrite, quiet,
+                  f"{o['particle']} showers", CALOGAN_RANGE, max_memory, yes, label="the calogan simulator",
+                  settings=lambda sim: simulation_settings(o, sim))
 
 
 @simulate_app.command("calochallenge2")
@@ -158,12 +170,16 @@ def calochallenge2(
     config: Path = CONFIG,
 ) -> None:
     """Showers in the CaloChallenge dataset-2 W/Si calorimeter (45 layers × 16 α × 9 r = 6480 voxels)."""
-    from showerml.detectors.calochallenge import CaloChallenge2Simulator
+    o, sections = resolve_options(ctx, config, calochallenge2, sections=None)
 
-    o, models, settings = simulator_settings(ctx, config, calochallenge2, CaloChallenge2Simulator)
-    run_simulator(lambda: CaloChallenge2Simulator(o["particle"], **models), o["n"], o["energy"], o["seed"], out,
-                  o["workers"], overwrite, quiet, f"{o['particle']} showers", CaloChallenge2Simulator.energy_range,
-                  max_memory, yes, label="the calochallenge2 simulator", settings=settings)
+    def make() -> Any:
+        from showerml.detectors.calochallenge import CaloChallenge2Simulator
+
+        return CaloChallenge2Simulator(o["particle"], **shower_models(CaloChallenge2Simulator, sections, config))
+
+    run_simulator(make, o["n"], o["energy"], o["seed"], out, o["workers"], overwrite, quiet,
+                  f"{o['particle']} showers", CALOCHALLENGE2_RANGE, max_memory, yes,
+                  label="the calochallenge2 simulator", settings=lambda sim: simulation_settings(o, sim))
 
 
 def register(app: typer.Typer) -> None:

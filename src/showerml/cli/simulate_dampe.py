@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
-from showerml.cli.options import CONFIG
+from showerml.cli.options import CONFIG, resolve_options, shower_models
 from showerml.cli.simulate import (
     MAX_MEMORY,
     OVERWRITE,
@@ -16,7 +17,7 @@ from showerml.cli.simulate import (
     YES,
     run_simulator,
     simulate_app,
-    simulator_settings,
+    simulation_settings,
 )
 from showerml.errors import InputError
 
@@ -51,24 +52,28 @@ def dampe(
     """Cosmic rays through PSD, silicon tracker and BGO calorimeter (isotropic, with the geometry factor).
 
     ``--config`` may also set the shower models of the simulator (its ``em:`` and ``hadron:`` settings)."""
-    from showerml.detectors.dampe import geometry as geo
-    from showerml.detectors.dampe.simulator import DampeSimulator
-    o, models, settings = simulator_settings(ctx, config, dampe, DampeSimulator)
-    em = str(o["particle"]).strip().lower() in _EM_NAMES
-    # a cluster holds at least one read-out strip: more clusters than strips cannot occur
-    strips = geo.STK_N_LAYERS * round(2 * geo.STK_HALF / geo.STK_READOUT_PITCH)
-    if not 1 <= o["max_clusters"] <= strips:
-        raise InputError(f"--max-clusters must be between 1 and {strips} (the tracker's read-out strips), "
-                         f"got {o['max_clusters']}")
+    from showerml.detectors.limits import DAMPE_EM_RANGE, DAMPE_NUCLEI_RANGE
 
-    def make() -> DampeSimulator:
+    o, sections = resolve_options(ctx, config, dampe, sections=None)
+    em = str(o["particle"]).strip().lower() in _EM_NAMES
+
+    def make() -> Any:
+        from showerml.detectors.dampe import geometry as geo
+        from showerml.detectors.dampe.simulator import DampeSimulator
+
+        # a cluster holds at least one read-out strip: more clusters than strips cannot occur
+        strips = geo.STK_N_LAYERS * round(2 * geo.STK_HALF / geo.STK_READOUT_PITCH)
+        if not 1 <= o["max_clusters"] <= strips:
+            raise InputError(f"--max-clusters must be between 1 and {strips} (the tracker's read-out strips), "
+                             f"got {o['max_clusters']}")
         return DampeSimulator(o["particle"], saturation_mev=o["saturation"], incidence=o["incidence"],
-                              max_clusters=o["max_clusters"], **models)
+                              max_clusters=o["max_clusters"], **shower_models(DampeSimulator, sections, config))
 
     path, sim = run_simulator(make, o["n"], o["energy"], o["seed"], out, o["workers"], overwrite, quiet,
-                              lambda sim: f"{sim.primary.name} events", None, max_memory, yes, description="dampe",
+                              lambda sim: f"{sim.primary.name} events", DAMPE_EM_RANGE if em else DAMPE_NUCLEI_RANGE,
+                              max_memory, yes, description="dampe",
                               label=f"the dampe simulator for {'e±/γ' if em else 'protons and nuclei'}",
-                              settings=settings)
+                              settings=lambda sim: simulation_settings(o, sim))
     from showerml.io.hdf5 import read_attrs
 
     attrs = read_attrs(path)

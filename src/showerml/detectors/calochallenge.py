@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from showerml.detectors.geometries import CALOCHALLENGE_2, CALOCHALLENGE_2_LAYER_DEPTH
-from showerml.detectors.limits import CALOCHALLENGE2_RANGE, em_spots, spot_batches
+from showerml.detectors.limits import em_spots, spot_batches
 from showerml.detectors.physics.em import EMConfig, em_shower_spots
 from showerml.detectors.physics.materials import SI, W, mixture
 from showerml.detectors.physics.spots import Spots
@@ -77,8 +77,6 @@ class CaloChallenge2Simulator:
     energy_scale: float = ENERGY_SCALE
     threshold_mev: float = THRESHOLD_MEV
     chunk_size: int = 250
-    #: incident energies the simulator is valid for (see :mod:`showerml.detectors.limits`)
-    energy_range = CALOCHALLENGE2_RANGE
 
     def __post_init__(self) -> None:
         if self.particle not in PARTICLES:

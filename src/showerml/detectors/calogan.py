@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from showerml.detectors.geometries import CALOGAN
-from showerml.detectors.limits import CALOGAN_RANGE, em_spots, hadron_spots, spot_batches
+from showerml.detectors.limits import em_spots, hadron_spots, spot_batches
 from showerml.detectors.physics.em import EMConfig, em_shower_spots
 from showerml.detectors.physics.hadronic import HadronConfig, first_interaction_depth, hadron_shower_spots
 from showerml.detectors.physics.ionisation import mip_track_spots
@@ -73,8 +73,6 @@ class CaloGANSimulator:
     """Showers of ``particle`` (e+, e-, gamma, pi+) in the CaloGAN geometry, output in the CaloGAN layout."""
 
     particle: str = "e+"
-    #: incident energies the simulator is calibrated for (see :mod:`showerml.detectors.limits`)
-    energy_range = CALOGAN_RANGE
     em: EMConfig = field(default_factory=lambda: CALOGAN_EM)
     hadron: HadronConfig = field(default_factory=lambda: HadronConfig(e0_gev=1.0))
     chunk_size: int = 1000

@@ -1,13 +1,11 @@
-"""Where the built-in simulators may be used, and what a shower costs in memory.
+"""Where a simulator may be used, and what a shower costs in memory.
 
-*Energy ranges of validity.* Each simulator is checked against the incident energies its parametrisation was
-calibrated or validated on; a spectrum reaching outside is refused before any work (:meth:`EnergyRange.check`):
+*Energy ranges of validity.* Each detector's ``simulate`` command declares the :class:`EnergyRange` of incident
+energies its parametrisation was calibrated or validated on, with its source, beside its options
+(:mod:`showerml.cli.simulate`: a new detector touches no file here); a spectrum reaching outside is refused before the
+simulator is imported (:meth:`EnergyRange.check`). The DAMPE-like ranges are still defined here, where the DAMPE
+simulator imports them:
 
-- CaloGAN geometry: 1–100 GeV, the span of the Geant4 samples of the CaloGAN application (Paganini, de Oliveira,
-  Nachman, PRD 97 (2018) 014021, arXiv:1712.10321: e+, γ, π+ uniform in 1–100 GeV) on which the EM settings here are
-  fitted (51 Geant4 e+ showers, 1.5–99 GeV);
-- CaloChallenge dataset 2: 1 GeV–1 TeV, the challenge's electron spectrum (log-uniform, Krause et al.,
-  arXiv:2410.21611);
 - DAMPE-like e±/γ: 5 GeV–10 TeV, the mission's design range for electrons and photons (Chang et al., Astropart.
   Phys. 95 (2017) 6, arXiv:1706.08453);
 - DAMPE-like p and nuclei: 40 GeV–316 TeV, from the lowest energy of DAMPE's published proton spectrum (40 GeV–100 TeV,
@@ -33,8 +31,6 @@ from showerml.errors import InputError
 
 __all__ = [
     "EnergyRange",
-    "CALOGAN_RANGE",
-    "CALOCHALLENGE2_RANGE",
     "DAMPE_EM_RANGE",
     "DAMPE_NUCLEI_RANGE",
     "SPOT_BATCH",
@@ -70,8 +66,6 @@ class EnergyRange:
             )
 
 
-CALOGAN_RANGE = EnergyRange(1.0, 100.0, "the Geant4 samples of the CaloGAN geometry it is calibrated on")
-CALOCHALLENGE2_RANGE = EnergyRange(1.0, 1000.0, "the CaloChallenge dataset-2 spectrum")
 DAMPE_EM_RANGE = EnergyRange(5.0, 10_000.0, "DAMPE's design range for electrons and photons")
 DAMPE_NUCLEI_RANGE = EnergyRange(40.0, 316_000.0, "the energies of DAMPE's published proton and p+He spectra")
 
