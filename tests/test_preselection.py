@@ -84,3 +84,18 @@ def test_empty_events_fail_and_reasons_count_every_failed_cut() -> None:
     assert pre.first_failure().tolist() == ["", CUTS[0]]
     with pytest.raises(ValueError):
         preselect(np.zeros((2, 14, 21)))
+
+
+def test_the_ep_task_keeps_only_preselected_events_for_every_method() -> None:
+    from showerml.reco.data import RecoSample
+    from showerml.reco.registry import TASKS
+
+    bad = good()
+    bad[0, 4] *= 3.0  # fails the 35 % cut
+    bgo = np.concatenate([good()] * 12 + [bad] * 12, axis=0)
+    pdg = np.array([11, 2212] * 6 + [11, 2212] * 6)
+    sample = RecoSample({"bgo": bgo, "pdg": pdg, "energy": bgo.sum(axis=(1, 2))}, ["crafted"])
+    kept = TASKS["ep"].select(sample)
+    assert len(kept) == 12 and preselect(kept["bgo"]).mask.all()
+    photons = RecoSample({"bgo": bgo, "pdg": np.array([22, 2212] * 12), "energy": bgo.sum(axis=(1, 2))}, ["crafted"])
+    assert len(TASKS["gp"].select(photons)) == 24  # γ/p: no preselection
