@@ -297,3 +297,30 @@ def test_opening_angle() -> None:
     from showerml.reco.ta_evaluate import opening_angle_deg
 
     assert opening_angle_deg(np.radians(10.0), 0.0, np.radians(10.0), np.pi)[()] == pytest.approx(20.0)
+
+
+@pytest.mark.slow
+def test_observables_see_iron_flatter_than_protons_on_the_simulator(tmp_path) -> None:
+    """At fixed energy, iron's flatter lateral distribution (PRD 99 (2019) 022002) gives a larger S_4.5/S800."""
+    from showerml.cli.simulate_ta import parse_eev_spectrum
+    from showerml.detectors.ta import TaSimulator
+    from showerml.io.ta import read_ta
+    from showerml.pipelines.simulate import simulate_to_file
+
+    ratio = {}
+    for species in ("p", "Fe"):
+        sim = TaSimulator(chunk_size=50, composition=species)
+        path = simulate_to_file(sim, 150, parse_eev_spectrum("fixed:30"), 4, tmp_path / f"{species}.h5",
+                                progress=False)
+        ev = read_ta(path, datasets=["station_xy", "station_state", "station_signal", "station_time"])
+        st = StationArrays.from_mapping(ev.arrays)
+        geo = fit_geometry(st)
+        jf = fit_joint(st, geo, fit_ldf(st, geo))
+        obs = observables(st, geo, jf)
+        col = OBSERVABLES.index("s_b45")
+        r = obs[:, col] / obs[:, OBSERVABLES.index("s800")]
+        ratio[species] = r[np.isfinite(r)]
+    diff = np.median(ratio["Fe"]) - np.median(ratio["p"])
+    err = np.hypot(*(1.2533 * np.std(v) / np.sqrt(len(v)) for v in ratio.values()))
+    print(f"median S_4.5/S800: p {np.median(ratio['p']):.2f}, Fe {np.median(ratio['Fe']):.2f} (± {err:.2f})")
+    assert diff > 2.5 * err
