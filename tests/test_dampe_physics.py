@@ -56,7 +56,9 @@ def test_proton_showers_start_deeper_and_are_wider_at_their_maximum_than_electro
         shape[particle] = depth.mean(), rms.mean(), out["deposit_bgo"].mean() / out["energy"].mean()
     assert shape["p"][0] > shape["e-"][0] + 3  # mean layer: ≈ 4.3 vs ≈ 9 (λ_I = 20 X0)
     assert shape["p"][1] > 1.5 * shape["e-"][1]  # at the maximum: ≈ 1 R_M vs the wider hadronic core
-    assert shape["e-"][2] > 0.95 and 0.25 < shape["p"][2] < 0.5  # 1.5 λ_I holds 30–45 % of a proton's energy
+    # all vertical protons (≈ 20 % never interact, many interact deep) keep ≈ 20–30 %; DAMPE's 35–45 % is for
+    # protons showering from the BGO top, tested in test_protons_interacting_at_the_bgo_top_deposit_a_dampe_like_…
+    assert shape["e-"][2] > 0.95 and 0.15 < shape["p"][2] < 0.5
 
 
 def _censored_lambda(out: dict[str, np.ndarray]) -> tuple[float, int]:
@@ -172,3 +174,52 @@ def test_electron_shower_spots_are_the_same_model_as_the_bar_deposit() -> None:
     per_event = np.bincount(spots.event, minlength=20)
     assert 1.9e4 < per_event.mean() < 2.3e4
     assert spots.total_per_event(20).mean() == pytest.approx(1e5, rel=0.01)
+
+
+# --- hadronic showers in the BGO (issue 20, part 2) -------------------------------------------------------------
+
+
+def test_about_a_fifth_of_vertical_protons_cross_tracker_and_bgo_without_interacting() -> None:
+    """350 mm of BGO (λ_I = 227 mm: 1.54 λ_I) plus ≈ 0.05 λ_I of PSD, silicon and tungsten in front: a vertical
+    proton survives with probability exp(−1.59) ≈ 0.20 (PHYSICS.md: ≈ 20 % cross 1.6 λ_I)."""
+    from showerml.detectors.dampe.tracks import slab_lambda
+
+    out = run("p", 1000.0, 3000, seed=21, incidence="vertical")
+    crossed = (out["first_interaction_z"] >= 1e4).mean()
+    expected = np.exp(-(slab_lambda(1).sum() + geo.BGO_N_LAYERS * geo.BGO_BAR / BGO.lambda_i))
+    assert 0.19 < expected < 0.22
+    assert abs(crossed - expected) < 4 * np.sqrt(expected * (1 - expected) / 3000)
+
+
+def test_protons_interacting_at_the_bgo_top_deposit_a_dampe_like_fraction_with_a_dampe_like_spread() -> None:
+    """1 TeV protons that interact in the first three layers (what DAMPE's high-energy trigger selects [recalled]):
+    the BGO holds 35–45 % of their energy with a relative spread of 25–45 % (DAMPE: ≈ 35–45 %, 25–40 %)."""
+    out = run("p", 1000.0, 1500, seed=3)
+    frac = out["deposit_bgo"] / out["energy"]
+    depth = out["first_interaction_depth"]
+    top = (depth >= 0) & (depth < 3 * geo.BGO_BAR)
+    assert top.sum() > 300
+    assert 0.35 < frac[top].mean() < 0.45
+    assert 0.25 < frac[top].std() / frac[top].mean() < 0.45
+    assert frac.max() < 1.0
+
+
+def test_hadronic_bgo_showers_are_laterally_wider_than_electron_showers_of_the_same_deposit() -> None:
+    """Energy-weighted RMS of the bars about the layer's centre of gravity, averaged over layers by energy, at equal
+    BGO deposit (≈ 400 GeV): protons (core + isotropic halo of the non-EM part, π0 sub-showers off the axis) spread
+    wider."""
+    p = run("p", 1000.0, 600, seed=23, incidence="vertical")
+    e = run("e-", 400.0, 300, seed=23, incidence="vertical")
+    x = geo.BGO_BAR_CENTRES
+
+    def mean_rms(out: dict[str, np.ndarray], keep: np.ndarray) -> float:
+        bars = out["bgo_true"].astype(float)[keep]
+        w = bars.sum(axis=2)
+        cog = (bars * x).sum(axis=2) / np.maximum(w, 1e-9)
+        rms = np.sqrt((bars * (x - cog[..., None]) ** 2).sum(axis=2) / np.maximum(w, 1e-9))
+        return float(np.average(rms, weights=w))
+
+    dep = p["deposit_bgo"]
+    keep_p = (dep > 3e5) & (dep < 5e5)
+    assert keep_p.sum() > 50
+    assert mean_rms(p, keep_p) > 1.2 * mean_rms(e, np.ones(len(e["energy"]), bool))

@@ -39,8 +39,9 @@ __all__ = ["DAMPE_HADRON", "hadronic_showers"]
 #:   σ(f_em) ≈ 0.11 at 100 GeV and 0.08 at 1 TeV, inside the 0.1–0.15 quoted for 10–100 GeV (Groom 2007 [recalled]);
 #: - non-EM part: core + isotropic neutron/γ halo (0.2 of it, 3D scale 0.1 λ_I), 95 % within 1 λ_I (PDG); the halo
 #:   share is recalled from Wigmans' energy breakdown, its scale is not sourced (module docstring of ``hadronic``);
-#: - sub-showers of later generations start Exp(0.5 λ_I) after the interaction, 0.12 λ_I off the axis, tilted by
-#:   p_T/E with p_T = 0.35 GeV (PDG mean p_T); 0.5 and 0.12 are the previous DAMPE settings, not from a source.
+#: - sub-showers of later generations start Gamma(K, 1 λ_I) after the interaction, K ~ Geometric(1/3) (Groom's
+#:   generations, secondaries interacting after one λ_I), 0.12 λ_I off the axis (the previous DAMPE setting, not
+#:   from a source), tilted by p_T/E with p_T = 0.35 GeV (PDG mean p_T).
 #: The π0 sub-showers are homogeneous GFlash showers (``hadronic_showers``' ``em_config``); ``em`` below only serves
 #: ``first_interaction=False``. Half the non-EM spots of the defaults: the 25 mm bars integrate over them.
 DAMPE_HADRON = HadronConfig(
@@ -49,7 +50,7 @@ DAMPE_HADRON = HadronConfig(
     em_fraction_std=0.05,
     spots_per_gev=25.0,
     em=EMConfig(spots_per_gev=30.0, min_spots=8, halo_fraction=0.0, escape_mean=0.0, escape_std=0.0),
-    subshower_delay_lambda=0.5,
+    subshower_delay_lambda=1.0,
     subshower_offset_lambda=0.12,
     subshower_pt_gev=0.35,
     first_interaction=True,

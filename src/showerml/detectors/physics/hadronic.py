@@ -35,7 +35,12 @@ Opt-in refinements (``first_interaction=True``, ``lateral_halo_fraction`` > 0), 
   high values — the asymmetric f_em distribution of Groom (2007) and Wigmans ("Calorimetry", sec. 2.3 [recalled]).
   The first-interaction π0s above ``pi0_subshower_min`` E are their own sub-showers starting at the interaction
   point on the axis, tilted by p_T/E_π0; the softer ones form one sub-shower there; the later generations' π0s
-  start after Exp(``subshower_delay_lambda`` λ_I) off the axis as in the default model.
+  come from the secondary hadrons' own interactions: in Groom's generation model generation k holds p(1 − p)^(k−1)
+  of the energy (p = 1/3) over n = (1 − m) ln(E/E0)/ln(1/(1 − p)) generations (the same model gives Groom's mean),
+  so a later sub-shower belongs to generation 1 + K, K ~ Geometric(p) truncated at n − 1, and starts
+  Gamma(K, ``subshower_delay_lambda`` λ_I) after the first interaction, off the axis by ``subshower_offset_lambda``
+  λ_I. With ``subshower_delay_lambda`` = 1 the secondaries interact after one λ_I (pions' λ_I is ≈ 1.1–1.3 times
+  the protons' [recalled], not modelled).
 - **Hadronic core + isotropic halo.** The visible non-EM energy is split in two (λ_I units): the ionisation of the
   charged hadrons and spallation protons, deposited where the cascade's nuclear interactions happen (core: Bock
   longitudinal profile, 2D-exponential lateral spread), and a halo of evaporation neutrons and nuclear
@@ -262,7 +267,15 @@ def hadron_shower_parts(
     share = gamma_weights(rng, sub_parent, g * (1.0 - x1) * e, 1.0)
     keep = share > 1.0  # below 1 MeV nothing to shower
     m = int(keep.sum())
-    later = SubShowers(sub_parent[keep], share[keep], rng.exponential(cfg.subshower_delay_lambda * lam, m),
+    # generation k ≥ 2 of Groom's cascade holds ⅓(⅔)^(k−1) of the energy: a sub-shower belongs to generation 1 + K,
+    # K ~ Geometric(p_π0), and starts after K further interaction lengths of the secondary hadrons, Gamma(K, f λ_I)
+    # truncated at Groom's number of generations n = (1 − m) ln(E/E0) / ln(1/(1 − p)) (K ≤ max(1, ⌈n⌉ − 1))
+    p0 = cfg.pi0_probability
+    n_gen = (1.0 - cfg.k) * np.log(np.maximum(e_gev, cfg.e0_gev) / cfg.e0_gev) / -np.log1p(-p0)
+    k_max = np.maximum(1.0, np.ceil(n_gen) - 1.0)[sub_parent[keep]]
+    u = rng.random(m) * (1.0 - (1.0 - p0) ** k_max)
+    generation = np.maximum(np.ceil(np.log1p(-u) / np.log1p(-p0)), 1.0)
+    later = SubShowers(sub_parent[keep], share[keep], rng.gamma(generation, cfg.subshower_delay_lambda * lam),
                        rng.normal(0.0, cfg.subshower_offset_lambda * lam, (m, 2)), np.zeros((m, 2)))
     subs = SubShowers.concat([first, later])
     # each sub-shower leaves the axis at p_T / E_sub (≤ 0.7 rad); its origin sits where that line meets s = start
