@@ -9,6 +9,7 @@ from pathlib import Path
 
 import h5py
 import pytest
+import yaml
 
 from showerml.detectors.calogan import CaloGANSimulator
 from showerml.detectors.dampe.simulator import DampeSimulator
@@ -41,10 +42,13 @@ def _reco(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def test_bdt_trains_and_evaluates_next_to_the_zeta_baseline(files: dict[str, Path], tmp_path: Path) -> None:
     model = tmp_path / "ep_bdt"
-    r = _reco("train", "ep", "--data", files["e"], "--data", files["p"], "--method", "bdt", "--out", model, "-q",
-              cwd=tmp_path)
+    (tmp_path / "ep.yaml").write_text("method: bdt\nseed: 2\n")
+    r = _reco("train", "ep", "--data", files["e"], "--data", files["p"], "--config", tmp_path / "ep.yaml",
+              "--seed", "0", "--out", model, "-q", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert (model / "reco.json").is_file() and (model / "bdt" / "weights.safetensors").is_file()
+    saved = yaml.safe_load((model / "config.yaml").read_text())  # the file's method, the command line's seed
+    assert (saved["method"], saved["seed"], saved["epochs"]) == ("bdt", 0, 20) and "out" not in saved
     r = _reco("evaluate", "ep", "--model", model, "--data", files["e"], "--data", files["p"], cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     result = json.loads(r.stdout)
