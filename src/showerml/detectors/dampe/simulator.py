@@ -76,12 +76,16 @@ class DampeSimulator:
 
     def spots_per_event(self, energy_mev: np.ndarray) -> np.ndarray:
         """The batching cost of an event in 256-byte spot units, + 200 for its tracks: e±/γ the per-bar deposition's
-        step arrays (:func:`~showerml.detectors.dampe.bgo_em.em_step_cost`), hadrons ≈ their spots,
-        150 (E/GeV)^0.6."""
+        step arrays (:func:`~showerml.detectors.dampe.bgo_em.em_step_cost`); hadrons their explicit non-EM spots,
+        ``spots_per_gev`` (E/GeV)^``spots_power``, plus 2 + 2 ln(E/GeV) π0 sub-showers at the EM step cost (a
+        generous count of the π0s of the first interaction and of the later generations)."""
         e = np.asarray(energy_mev, dtype=float)
         if self.primary.electromagnetic:
             return em_step_cost(e, self.em) + 200.0
-        return 150.0 * (e / 1000.0) ** 0.6 + 200.0
+        e_gev = np.maximum(e / 1000.0, 1.0)
+        n_sub = 2.0 + 2.0 * np.log(e_gev)
+        return (self.hadron.spots_per_gev * e_gev**self.hadron.spots_power + n_sub * em_step_cost(e, self.em)
+                + 200.0)
 
     @property
     def readout(self) -> ReadoutConfig:
@@ -181,7 +185,7 @@ class DampeSimulator:
         """The showers of primaries of ``energy`` (MeV) along ``tracks`` (no tracker hits, back-scatter or readout)."""
         if self.primary.electromagnetic:
             return electromagnetic_showers(self.primary, energy, tracks, rng, self.em)
-        return hadronic_showers(self.primary, energy, tracks, rng, self.hadron)
+        return hadronic_showers(self.primary, energy, tracks, rng, self.hadron, self.em)
 
     def shower_spots(self, energy: np.ndarray, tracks: geo.Tracks, rng: np.random.Generator) -> Spots:
         """The explicit shower spots (before binning) of primaries of ``energy`` (MeV) along ``tracks``: for studies
