@@ -13,13 +13,8 @@ import numpy as np
 from showerml.io.records import Record
 from showerml.metrics.reco import Rejection
 
-__all__ = ["BinValue", "BinPair", "RejectionBin", "bin_values", "bin_pairs", "rejection_bins",
+__all__ = ["BinValue", "BinPair", "bin_values", "bin_pairs", "rejection_bins",
            "MethodTiming"]
-
-#: a rejection row is :class:`showerml.metrics.reco.Rejection` (with its bin); this name is kept only until the
-#: identification task imports ``Rejection`` itself
-RejectionBin = Rejection
-
 
 @dataclass(frozen=True)
 class MethodTiming(Record):
