@@ -52,7 +52,8 @@ def test_rejection_per_bin_keeps_the_bin_edges_and_sets_the_threshold_per_bin() 
 
 
 def test_a_rejection_row_reads_the_json_written_before_the_types_were_merged() -> None:
-    """Rows of reco bench metrics.json written before rejections carried their bin as fields of ``Rejection`` (bin edges first) read back as ``Rejection``."""
+    """Rows of reco bench metrics.json written by the former separate bin type (bin edges first) read back as
+    ``Rejection``."""
     old = {"low": 1000.0, "high": None, "rejection": 26.0, "rejection_low": 20.0, "rejection_high": None,
            "eps_b": 1 / 26, "threshold": 0.3, "n_signal": 100, "n_background": 2600, "n_passed": 100,
            "lower_limit": False}
