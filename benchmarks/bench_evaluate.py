@@ -62,6 +62,7 @@ REDUCED = {"hidden": (256, 256, 256), "epochs": 20, "patience": 21}
 OFFICIAL_REDUCED: dict[tuple[str, str], tuple[float, float, float]] = {
     ("cls-low", "distorted"): (0.5795, 0.0140, 4012.0),
     ("cls-high", "distorted"): (0.5109, -0.0017, 1894.0),
+    ("cls-high", "independent"): (0.5067, -0.0017, 1174.0),
 }
 
 
