@@ -147,3 +147,19 @@ def test_cli_writes_a_readable_file(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     ev = read_ta(out)
     assert len(ev) == 8 and (ev["mass_number"] == 0).all() and (ev["xmax"] > 900).all()
+
+
+def test_config_file_sets_options_the_command_line_overrides_and_bad_keys_are_refused(tmp_path: Path) -> None:
+    cfg = tmp_path / "ta.yaml"
+    cfg.write_text("composition: Fe\nn: 30\nenergy: fixed:30\n")
+    out = tmp_path / "ta.h5"
+    cmd = [sys.executable, "-m", "showerml.cli.main", "simulate", "ta", "--config", str(cfg), "--n", "5", "-q"]
+    r = subprocess.run([*cmd, "--out", str(out)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    f = read_ta(out)
+    assert len(f["energy_eev"]) == 5 and np.all(f["mass_number"] == 56)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("bogus: 1\n")
+    r = subprocess.run([*cmd[:6], str(bad), "--out", str(tmp_path / "no.h5")], capture_output=True, text=True)
+    assert r.returncode == 2 and "bogus" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "no.h5").exists()

@@ -7,7 +7,19 @@ from typing import Any
 
 import typer
 
-from showerml.cli.simulate import MAX_MEMORY, OVERWRITE, QUIET, SEED, WORKERS, YES, run_simulator, simulate_app
+from showerml.cli.options import resolve_options
+from showerml.cli.simulate import (
+    CONFIG,
+    MAX_MEMORY,
+    OVERWRITE,
+    QUIET,
+    SEED,
+    WORKERS,
+    YES,
+    run_simulator,
+    simulate_app,
+    simulation_settings,
+)
 from showerml.errors import InputError
 from showerml.spectra import Spectrum, parse_spectrum
 
@@ -29,6 +41,7 @@ def parse_eev_spectrum(text: str) -> Spectrum:
 
 @simulate_app.command("ta")
 def ta(
+    ctx: typer.Context,
     out: Path = typer.Option(..., "--out", "-o", help="Output HDF5 file (TA layout)."),
     n: int = typer.Option(1000, "--n", help="Number of events that trigger the array."),
     energy: str = typer.Option("powerlaw:1,1,316", "--energy", help="fixed:E | uniform:A,B | loguniform:A,B | "
@@ -45,25 +58,27 @@ def ta(
     quiet: bool = QUIET,
     max_memory: str = MAX_MEMORY,
     yes: bool = YES,
+    config: Path = CONFIG,
 ) -> None:
     """Showers of protons, nuclei or photons on a TA-like array of two-layer scintillator stations."""
     from showerml.cli.simulate import check_inputs
 
-    spectrum = parse_eev_spectrum(energy)
-    check_inputs(spectrum.spec, n, workers, seed, out, overwrite, None)
+    o, _ = resolve_options(ctx, config, ta)
+    spectrum = parse_eev_spectrum(o["energy"])
+    check_inputs(spectrum.spec, o["n"], o["workers"], o["seed"], out, overwrite, None)
     from showerml.detectors.ta.primaries import parse_composition
 
-    parse_composition(composition)  # before any heavier import
+    parse_composition(o["composition"])  # before any heavier import
 
     def make() -> Any:
         from showerml.detectors.ta import TaSimulator, default_layout, load_layout
 
-        layout = load_layout(grid) if grid is not None else default_layout()
-        return TaSimulator(composition, layout=layout, off_fraction=off_fraction, window=window)
+        layout = load_layout(Path(o["grid"])) if o["grid"] is not None else default_layout()
+        return TaSimulator(o["composition"], layout=layout, off_fraction=o["off_fraction"], window=o["window"])
 
-    run_simulator(make, n, energy, seed, out, workers, overwrite, quiet,
+    run_simulator(make, o["n"], o["energy"], o["seed"], out, o["workers"], overwrite, quiet,
                   lambda sim: f"TA events of {sim.mixture.spec}", None, max_memory, yes, spectrum=spectrum,
-                  description="ta", label="the ta simulator")
+                  description="ta", label="the ta simulator", settings=lambda sim: simulation_settings(o, sim))
 
 
 def register(app: typer.Typer) -> None:
