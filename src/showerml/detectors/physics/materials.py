@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Material", "mixture", "PB", "LAR", "BGO", "SI", "W", "PLASTIC_SCINTILLATOR", "ES_MEV"]
+__all__ = ["Material", "mixture", "PB", "LAR", "BGO", "LYSO", "SI", "W", "PLASTIC_SCINTILLATOR", "ES_MEV"]
 
 #: scale energy of multiple scattering, m_e c² √(4π/α) (MeV), in R_M = E_s X0 / E_c
 ES_MEV = 21.2052
@@ -50,6 +50,11 @@ class Material:
 PB = Material("Pb", 5.612, 7.43, 175.9, 11.35, 82.0, 0.3958, 1.122, 823.0)
 LAR = Material("LAr", 140.0, 32.84, 857.7, 1.396, 18.0, 0.4509, 1.519, 188.0)
 BGO = Material("BGO", 11.18, 10.50, 227.3, 7.13, 62.5, 0.4207, 1.251, 534.1)
+#: Lu1.8Y0.2SiO5 (the HERD-like calorimeter): X0 = 11.4 mm, R_M = 20.7 mm (so E_c = E_s X0/R_M = 11.68 MeV),
+#: λ_I = 209 mm, dE/dx_min 9.55 MeV/cm at 7.40 g/cm³ (PDG Review "Particle detectors at accelerators", inorganic
+#: scintillator table, LSO(Ce) row); ρ = 7.1 g/cm³ for LYSO; Z (mass-weighted, as for BGO), Z/A from the formula;
+#: I from Bragg additivity of the PDG elemental values (Lu 694, Y 379, Si 173, O 95 eV)
+LYSO = Material("LYSO", 11.4, 11.68, 209.0, 7.1, 54.6, 0.4300, 1.290, 401.0)
 SI = Material("Si", 93.70, 40.19, 465.2, 2.329, 14.0, 0.4985, 1.664, 173.0)
 W = Material("W", 3.504, 7.97, 99.46, 19.30, 74.0, 0.4025, 1.145, 727.0)
 #: polyvinyltoluene-based plastic scintillator
