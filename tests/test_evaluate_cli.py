@@ -193,3 +193,45 @@ def test_calochallenge_protocol_is_the_default_for_dataset_2(files, tmp_path: Pa
         assert "consistent with 0" in text
     assert _cli([*args, "--protocol", "nope", "--overwrite"], monkeypatch) == 2
     assert "unknown protocol" in capsys.readouterr().err
+
+
+def test_classifier_recipe_options_reach_the_evaluation(files, tmp_path: Path, monkeypatch, capsys) -> None:
+    """--classifier-recipe/-hidden/-layers/-epochs set both CaloChallenge classifiers; no option: the official
+    recipe (the pipeline's default); bad values: one line, exit 2, nothing written."""
+    import showerml.pipelines.evaluate as pipeline
+    from showerml.errors import InputError
+    from showerml.metrics.classifier import calochallenge_voxel_config
+
+    seen: list[EvaluateConfig] = []
+
+    def fake(*args: object) -> None:  # records the config the CLI built (its 9th argument), then stops
+        assert isinstance(args[8], EvaluateConfig)
+        seen.append(args[8])
+        raise InputError("stopped by the test")
+
+    monkeypatch.setattr(pipeline, "evaluate_files", fake)
+    out = tmp_path / "never"
+    base = ["-r", str(files["ref"]), "-g", str(files["gen"]), "--protocol", "calochallenge"]
+    _assert_error(base, "stopped by the test", out, monkeypatch, capsys)
+    assert seen[-1].classifier is None and seen[-1].voxel_classifier is None and seen[-1].classifier_recipe is None
+    _assert_error([*base, "--classifier-recipe", "reduced"], "stopped", out, monkeypatch, capsys)
+    reduced = calochallenge_voxel_config(hidden=(256,) * 3, epochs=20, patience=21)
+    assert seen[-1].classifier == seen[-1].voxel_classifier == reduced
+    assert seen[-1].classifier_recipe == "reduced: 3 × 256, 20 epochs"
+    _assert_error([*base, "--classifier-hidden", "64", "--classifier-layers", "0", "--classifier-epochs", "3"],
+                  "stopped", out, monkeypatch, capsys)
+    assert seen[-1].classifier == calochallenge_voxel_config(hidden=(64,), epochs=3, patience=4)
+    assert seen[-1].classifier_recipe == "official (modified): 1 × 64, 3 epochs"
+    n_calls = len(seen)
+    for bad, match in (
+        (["--classifier-recipe", "huge"], "unknown classifier recipe 'huge'"),
+        (["--classifier-hidden", "0"], "--classifier-hidden must be an integer from 1"),
+        (["--classifier-layers", "-1"], "--classifier-layers must be"),
+        (["--classifier-epochs", "0"], "--classifier-epochs must be"),
+        (["--classifier-epochs", "abc"], "--classifier-epochs"),
+    ):
+        _assert_error([*base, *bad], match, out, monkeypatch, capsys)
+    # showerml's protocol (the default for CaloGAN files) has its own classifiers: the options are refused
+    _assert_error(["-r", str(files["ref"]), "-g", str(files["gen"]), "--classifier-recipe", "reduced"],
+                  "apply with --protocol calochallenge", out, monkeypatch, capsys)
+    assert len(seen) == n_calls  # none of the bad ones got as far as the evaluation

@@ -224,3 +224,18 @@ def test_unstandardised_inputs_are_restored_precisely_from_float16() -> None:
         ref = np.sort(x[:, col])
         got = np.sort(seen[:, col])[::2]
         assert np.allclose(got, ref, rtol=0, atol=2e-3 * x[:, col].std() + 1e-12)
+
+
+def test_calochallenge_recipes() -> None:
+    """official = the challenge's defaults (3 × 2048, 50 epochs, all run); reduced = its --cls_n_hidden 256
+    --cls_n_layer 2 --cls_n_epochs 20; each value can be replaced; out-of-range values are refused."""
+    from showerml.metrics.classifier import calochallenge_recipe
+
+    assert calochallenge_recipe() == calochallenge_voxel_config()
+    reduced = calochallenge_recipe("reduced")
+    assert reduced.hidden == (256, 256, 256) and reduced.epochs == 20 and reduced.patience == 21
+    assert reduced.lr == 2e-4 and reduced.selection == "accuracy" and reduced.auc_from == "calibrated"
+    assert calochallenge_recipe("reduced", n_layer=0, epochs=5).hidden == (256,)
+    for kwargs in ({"recipe": "big"}, {"n_hidden": 0}, {"n_layer": 33}, {"epochs": 0}, {"epochs": 2.5}):
+        with pytest.raises(InputError):
+            calochallenge_recipe(**kwargs)  # type: ignore[arg-type]

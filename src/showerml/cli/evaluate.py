@@ -10,6 +10,7 @@ import typer
 
 if TYPE_CHECKING:
     from showerml.metrics.evaluation import ClassifierScores, Distance
+    from showerml.pipelines.evaluate import EvaluateConfig
 
 __all__ = ["evaluate", "register"]
 
@@ -31,6 +32,24 @@ def evaluate(
         help="calochallenge (the official CaloChallenge 2022 evaluation's features, histograms, classifier and "
         "FPD/KPD; the default for datasets 2 and 3) or showerml (the default elsewhere).",
     ),
+    classifier_recipe: str = typer.Option(
+        None,
+        "--classifier-recipe",
+        help="The CaloChallenge classifiers' size (--protocol calochallenge): official (the default: 3 hidden layers "
+        "of 2048 units, 50 epochs, as the official evaluate.py) or reduced (3 × 256, 20 epochs: its --cls_n_hidden "
+        "256 --cls_n_layer 2 --cls_n_epochs 20).",
+    ),
+    classifier_hidden: int = typer.Option(
+        None, "--classifier-hidden", help="Hidden units per layer of the CaloChallenge classifiers (--cls_n_hidden)."
+    ),
+    classifier_layers: int = typer.Option(
+        None,
+        "--classifier-layers",
+        help="As the official --cls_n_layer: the network has this many + 1 hidden layers (official: 2).",
+    ),
+    classifier_epochs: int = typer.Option(
+        None, "--classifier-epochs", help="Epochs of the CaloChallenge classifiers, all run (its --cls_n_epochs)."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
     """Separation powers, classifier test (AUC, JSD), multiclass ranking, FPD and KPD of generated vs reference."""
@@ -48,6 +67,9 @@ def evaluate(
 
     names = [part.strip() for label in labels or [] for part in label.split(",")] or None
     cfg = EvaluateConfig(protocol=protocol, progress=not quiet)
+    recipe = (classifier_recipe, classifier_hidden, classifier_layers, classifier_epochs)
+    if any(v is not None for v in recipe):
+        cfg = _with_recipe(cfg, reference, binning, *recipe)
     metrics = evaluate_files(reference, generated, out, names, binning, overwrite, max_events, seed, cfg)
     table = Table(
         title=f"evaluation vs {reference.name} ({metrics.reference.n_showers} showers, {metrics.protocol} protocol)"
@@ -72,6 +94,39 @@ def evaluate(
     if metrics.multiclass is not None:
         console.print("multiclass ranking (best first): " + ", ".join(metrics.multiclass.ranking))
     console.print(f"wrote {out / 'metrics.json'} and {out / 'report.html'}")
+
+
+def _with_recipe(
+    cfg: EvaluateConfig,
+    reference: Path,
+    binning: Path | None,
+    name: str | None,
+    hidden: int | None,
+    layers: int | None,
+    epochs: int | None,
+) -> EvaluateConfig:
+    """``cfg`` with both classifiers at the CaloChallenge recipe asked for; a one-line error if the protocol is
+    showerml's (whose classifiers have recipes of their own) or a value is out of range."""
+    from dataclasses import replace
+
+    from showerml.errors import InputError
+    from showerml.io.showers import ShowerFile
+    from showerml.metrics.classifier import calochallenge_recipe
+    from showerml.pipelines.evaluate import default_protocol
+
+    protocol = cfg.protocol
+    if protocol == "auto":
+        protocol = default_protocol(ShowerFile(reference, binning).geometry)
+    if protocol != "calochallenge":
+        raise InputError(
+            "--classifier-recipe/-hidden/-layers/-epochs set the CaloChallenge classifiers and apply with "
+            f"--protocol calochallenge (datasets 2 and 3); this evaluation uses the {protocol} protocol"
+        )
+    clf = calochallenge_recipe(name or "official", hidden, layers, epochs)
+    changed = any(v is not None for v in (hidden, layers, epochs))
+    base = (name or "official") + (" (modified)" if changed else "")
+    label = f"{base}: {len(clf.hidden)} × {clf.hidden[0]}, {clf.epochs} epochs"
+    return replace(cfg, classifier=clf, voxel_classifier=clf, classifier_recipe=label)
 
 
 def _f(v: float | None) -> str:

@@ -66,10 +66,12 @@ from showerml.metrics.classifier_nets import LayerProjectionNet, leaky_mlp
 from showerml.nn.training import TrainConfig, train
 
 __all__ = [
+    "CHALLENGE_RECIPES",
     "VOXEL_MODES",
     "ClassifierConfig",
     "ClassifierResult",
     "MulticlassResult",
+    "calochallenge_recipe",
     "calochallenge_voxel_config",
     "classifier_test",
     "multiclass_test",
@@ -137,6 +139,42 @@ def calochallenge_voxel_config(**changes: object) -> ClassifierConfig:
         standardise=False,
     )
     return replace(cfg, **changes)  # type: ignore[arg-type]
+
+
+#: named recipes of the CaloChallenge classifier as the official script's ``(--cls_n_hidden, --cls_n_layer,
+#: --cls_n_epochs)``: its defaults, and the cut-down recipe of the side-by-side comparison in docs/evaluation.md
+CHALLENGE_RECIPES: dict[str, tuple[int, int, int]] = {"official": (2048, 2, 50), "reduced": (256, 2, 20)}
+#: accepted ranges of a recipe's hidden units, ``n_layer`` and epochs (inclusive)
+RECIPE_LIMITS: dict[str, tuple[int, int]] = {"hidden": (1, 16_384), "layers": (0, 32), "epochs": (1, 10_000)}
+
+
+def calochallenge_recipe(
+    recipe: str = "official",
+    n_hidden: int | None = None,
+    n_layer: int | None = None,
+    epochs: int | None = None,
+) -> ClassifierConfig:
+    """The challenge's classifier (:func:`calochallenge_voxel_config`) at a named size (:data:`CHALLENGE_RECIPES`),
+    each of ``n_hidden``, ``n_layer``, ``epochs`` replacing the recipe's value when given.
+
+    As in the official script, ``n_layer`` counts the hidden layers after the first: the network has ``n_layer + 1``
+    hidden layers of ``n_hidden`` units; every epoch is run (no early stop) and the best one by validation accuracy
+    kept. A bad name or an out-of-range value (:data:`RECIPE_LIMITS`) is an :class:`InputError`.
+    """
+    if recipe not in CHALLENGE_RECIPES:
+        raise InputError(f"unknown classifier recipe '{recipe}': use {' or '.join(CHALLENGE_RECIPES)}")
+    base = dict(zip(("hidden", "layers", "epochs"), CHALLENGE_RECIPES[recipe], strict=True))
+    given = {"hidden": n_hidden, "layers": n_layer, "epochs": epochs}
+    for key, value in given.items():
+        if value is None:
+            continue
+        lo, hi = RECIPE_LIMITS[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            raise InputError(f"--classifier-{key} must be an integer from {lo} to {hi}, got {value!r}")
+        base[key] = value
+    return calochallenge_voxel_config(
+        hidden=(base["hidden"],) * (base["layers"] + 1), epochs=base["epochs"], patience=base["epochs"] + 1
+    )
 
 
 def showerml_voxel_config(**changes: object) -> ClassifierConfig:

@@ -156,6 +156,8 @@ class EvaluationMetrics(Record):
     features_used: list[str]
     generated: dict[str, SampleMetrics]
     multiclass: MulticlassScores | None = None
+    #: the classifiers' recipe: "official" (the challenge's), "showerml", "reduced", or "custom" (see config.json)
+    classifier_recipe: str | None = None
 
 
 @dataclass(frozen=True)

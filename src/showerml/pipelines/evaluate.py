@@ -110,6 +110,9 @@ class EvaluateConfig:
     progress: bool = False
     classifier: ClassifierConfig | None = None
     voxel_classifier: ClassifierConfig | None = None
+    #: what the classifier settings are, for the record (``showerml evaluate --classifier-recipe``); None: the
+    #: protocol's own recipe when ``classifier`` and ``voxel_classifier`` are None, else "custom"
+    classifier_recipe: str | None = None
 
     def __post_init__(self) -> None:
         if self.protocol not in ("auto", *PROTOCOLS):
@@ -317,10 +320,15 @@ def evaluate_sources(
             ref_hl, [hl_inputs[lab] for lab in labels], labels, hl_clf, _seed_int(seeds[-1]), "multiclass (high level)"
         )
         multiclass = MulticlassScores.of(mc)
+    recipe = cfg.classifier_recipe
+    if recipe is None:
+        recipe = "custom" if cfg.classifier or cfg.voxel_classifier else ("official" if protocol == "calochallenge"
+                                                                          else "showerml")
     metrics = EvaluationMetrics(
         showerml_version=__version__,
         seed=seed,
         protocol=protocol,
+        classifier_recipe=recipe,
         threshold_mev=threshold,
         reference=ReferenceInfo(n_showers=_length(reference), geometry=geometry.name, n_voxels=geometry.n_voxels),
         units={"jsd_bits": "bits (JSD / ln 2, in [0, 1])", "jsd_nats": "nats", "bce": "nats"},
