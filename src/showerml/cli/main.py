@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "showerml.cli.simulate_dijet",
     "showerml.cli.simulate_dampe",
     "showerml.cli.simulate_ta",
+    "showerml.cli.simulate_herd",
     "showerml.cli.inspect",
     "showerml.cli.clean",
     "showerml.cli.display",
