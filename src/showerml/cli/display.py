@@ -12,7 +12,8 @@ from showerml.io.hdf5 import read_attrs
 
 #: detectors with their own display: attribute value → "module:function(path, index) -> Figure"
 CUSTOM_DISPLAYS = {"dampe": "showerml.report.dampe_display:draw_dampe_event",
-                   "ta": "showerml.report.ta_display:draw_ta_event"}
+                   "ta": "showerml.report.ta_display:draw_ta_event",
+                   "herd": "showerml.report.herd_display:draw_herd_event"}
 
 
 def draw_file_event(path: Path, event: int):
