@@ -23,6 +23,7 @@ SMALL = {
     "caloflow": {"layer_transforms": 2, "layer_hidden": [8], "voxel_transforms": 2, "voxel_hidden": [16]},
     "cfm": {"width": 32, "blocks": 1, "steps": 3},
     "ddpm": {"width": 32, "blocks": 1, "steps": 3, "timesteps": 100},
+    "edm": {"width": 32, "blocks": 1, "steps": 3},
     "vae": {"width": 32, "blocks": 1, "latent": 4},
     "gan": {"width": 32, "blocks": 1, "latent": 4},
 }

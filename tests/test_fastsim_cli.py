@@ -65,6 +65,19 @@ def test_train_then_sample(files, tmp_path):
     assert r.returncode == 0 and "warning:" in r.stderr and "outside the training range" in r.stderr
     with h5py.File(out2) as f:
         assert "outside the training range" in f.attrs["warning"]
+    # sampler settings: a step count ≤ 0 or an option the model lacks → one line, nothing written; else recorded
+    out3 = tmp_path / "gen3.h5"
+    msg = one_line_error(showerml("fastsim", "sample", "--model", model, "--n", 5, "--energy", "fixed:10",
+                                  "--out", out3, "--steps", 0))
+    assert "positive number of steps" in msg and not out3.exists()
+    msg = one_line_error(showerml("fastsim", "sample", "--model", model, "--n", 5, "--energy", "fixed:10",
+                                  "--out", out3, "--sampler", "heun"))
+    assert "no sampling option(s) ['sampler']" in msg and not out3.exists()
+    r = showerml("fastsim", "sample", "--model", model, "--n", 5, "--energy", "fixed:10", "--out", out3,
+                 "--steps", 2)
+    assert r.returncode == 0, r.stderr
+    with h5py.File(out3) as f:
+        assert f.attrs["sampling"] == '{"steps": 2}'
     # resume of a finished run is a no-op that keeps the model
     r = showerml("fastsim", "train", "--data", files["calogan"], "--model", "cfm", "--config", files["config"],
                  "--out", model, "--seed", 3, "--resume", "--quiet")
@@ -140,12 +153,12 @@ def test_bench_writes_the_comparison(tmp_path):
 
 
 @pytest.mark.slow
-def test_all_six_models_train_resume_and_sample(files, tmp_path):
+def test_every_model_trains_resumes_and_samples(files, tmp_path):
     cfgs = {}
     for kind, hp in SMALL.items():
         cfgs[kind] = tmp_path / f"{kind}.yaml"
         cfgs[kind].write_text(yaml.safe_dump({"model": hp, "train": {"epochs": 2, "batch_size": 64}}))
-    for kind in ["caloflow", "student", "cfm", "ddpm", "vae", "gan"]:
+    for kind in ["caloflow", "student", "cfm", "ddpm", "edm", "vae", "gan"]:
         model = tmp_path / kind
         extra = ["--teacher", tmp_path / "caloflow"] if kind == "student" else []
         r = showerml("fastsim", "train", "--data", files["calogan"], "--model", kind, "--config", cfgs[kind],

@@ -13,7 +13,7 @@ from showerml.generative import MODELS, build_model, load_model
 from showerml.nn.training import TrainConfig
 from tests.fastsim_helpers import SMALL, simulated, tiny_showers
 
-KINDS = ["caloflow", "student", "cfm", "ddpm", "vae", "gan"]
+KINDS = ["caloflow", "student", "cfm", "ddpm", "edm", "vae", "gan"]
 SIZES = {"calogan": 200, "calochallenge2": 120}
 
 
@@ -40,7 +40,7 @@ def trained(kind: str, geometry: str):
     return model
 
 
-def test_registry_names_all_six_models():
+def test_registry_names_every_model():
     assert sorted(MODELS) == sorted(KINDS)
 
 

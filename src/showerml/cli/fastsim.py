@@ -9,7 +9,7 @@ import typer
 __all__ = ["fastsim_app", "register"]
 
 fastsim_app = typer.Typer(help="Fast shower simulation with generative surrogates (CaloFlow teacher and student, flow "
-                          "matching, DDPM, VAE, GAN).", no_args_is_help=True)
+                          "matching, DDPM, EDM score diffusion, VAE, GAN).", no_args_is_help=True)
 
 QUIET = typer.Option(False, "--quiet", "-q", help="No progress bars.")
 SEED = typer.Option(0, "--seed", help="Random seed (preprocessing noise, initialisation, batches, sampling).")
@@ -19,8 +19,8 @@ BINNING = typer.Option(None, "--binning", help="CaloChallenge binning XML for fi
 @fastsim_app.command("train")
 def train(
     data: Path = typer.Option(..., "--data", "-d", help="Training showers (CaloGAN or CaloChallenge file)."),
-    model: str = typer.Option(..., "--model", "-m", help="A registered model kind: caloflow, student, cfm, ddpm, vae, "
-                              "gan (see 'showerml fastsim models')."),
+    model: str = typer.Option(..., "--model", "-m", help="A registered model kind: caloflow, student, cfm, ddpm, edm, "
+                              "vae, gan (see 'showerml fastsim models')."),
     teacher: Path = typer.Option(None, "--teacher", help="The trained model a model is built from (the student's "
                                  "caloflow teacher)."),
     config: Path = typer.Option(None, "--config", help="YAML with model:, train:, preprocessing:, max_events:."),
@@ -46,12 +46,15 @@ def sample(
     energies_from: Path = typer.Option(None, "--energies-from", help="Take incident energies from this shower file."),
     out: Path = typer.Option(..., "--out", "-o", help="Output shower file (.h5)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output file."),
+    steps: int = typer.Option(None, "--steps", help="Sampler steps (cfm, ddpm, edm; default: the model's own)."),
+    sampler: str = typer.Option(None, "--sampler", help="ODE solver of an edm model: heun, euler or dpmpp2m."),
     seed: int = SEED,
 ) -> None:
     """Generate showers with a trained model."""
     from showerml.pipelines.fastsim import sample_to_file
 
-    path, warnings = sample_to_file(model, out, n, energy, energies_from, seed, overwrite)
+    path, warnings = sample_to_file(model, out, n, energy, energies_from, seed, overwrite,
+                                    sampling={"steps": steps, "sampler": sampler})
     for w in warnings:
         typer.echo(f"warning: {w} (recorded in the file's 'warning' attribute)", err=True)
     typer.echo(f"wrote {path}")

@@ -47,6 +47,8 @@ class ShowerGenerator(ABC, Generic[NetT]):
     default_train: ClassVar[dict[str, Any]] = {}
     #: the kind of trained model this one is built from (a distilled student names its teacher), or None
     requires: ClassVar[str | None] = None
+    #: hyper-parameters that act only when sampling (``fastsim sample --steps/--sampler`` may change them)
+    sampling_options: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def inherited_hparams(cls, parent: ShowerGenerator[Any]) -> dict[str, Any]:
@@ -73,6 +75,24 @@ class ShowerGenerator(ABC, Generic[NetT]):
     @net.setter
     def net(self, module: NetT) -> None:
         self._net = module
+
+    def set_sampling(self, **options: Any) -> None:
+        """Change sampling-only hyper-parameters (:attr:`sampling_options`; ``None`` keeps a value); a step count
+        ≤ 0, an option the model does not have or a bad value → one-line :class:`InputError`."""
+        given = {k: v for k, v in options.items() if v is not None}
+        unknown = sorted(set(given) - set(self.sampling_options))
+        if unknown:
+            takes = ", ".join(self.sampling_options) or "none"
+            raise InputError(f"model '{self.kind}' has no sampling option(s) {unknown}; it takes: {takes}")
+        if "steps" in given and (not isinstance(given["steps"], int) or given["steps"] < 1):
+            raise InputError(f"the sampler needs a positive number of steps, got {given['steps']}")
+        trial = {**self.hparams, **given}
+        self.check_sampling(trial)
+        self.hparams = trial
+
+    @staticmethod
+    def check_sampling(hparams: dict[str, Any]) -> None:
+        """Refuse sampling settings the sampler cannot run (one-line :class:`InputError`); nothing by default."""
 
     # -- hooks ---------------------------------------------------------------------------------------------------
     @classmethod

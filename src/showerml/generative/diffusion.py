@@ -48,6 +48,7 @@ class FlowMatching(ShowerGenerator[_TimeNet]):
     """Conditional flow matching with straight paths and a midpoint ODE sampler."""
 
     kind = "cfm"
+    sampling_options = ("steps",)
     default_train = {"epochs": 100, "batch_size": 256, "lr": 5e-4, "patience": 10}
 
     @classmethod
@@ -80,6 +81,7 @@ class DDPM(ShowerGenerator[_TimeNet]):
     """ε-prediction DDPM (cosine schedule, T steps) with a deterministic few-step DDIM sampler."""
 
     kind = "ddpm"
+    sampling_options = ("steps",)
     default_train = {"epochs": 100, "batch_size": 256, "lr": 5e-4, "patience": 10}
 
     @classmethod

@@ -13,12 +13,14 @@ from showerml.generative.diffusion import DDPM, FlowMatching
 from showerml.generative.flows import CaloFlowStudent, CaloFlowTeacher
 from showerml.generative.latent import ConditionalGAN, ConditionalVAE
 from showerml.generative.preprocessing import PreprocessConfig
+from showerml.generative.score import EDMDiffusion
 from showerml.geometry import Geometry
 
 __all__ = ["MODELS", "build_model", "load_model", "model_class"]
 
 MODELS: dict[str, type[ShowerGenerator[Any]]] = {
-    cls.kind: cls for cls in (CaloFlowTeacher, CaloFlowStudent, FlowMatching, DDPM, ConditionalVAE, ConditionalGAN)
+    cls.kind: cls
+    for cls in (CaloFlowTeacher, CaloFlowStudent, FlowMatching, DDPM, EDMDiffusion, ConditionalVAE, ConditionalGAN)
 }
 
 

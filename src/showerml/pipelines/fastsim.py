@@ -213,12 +213,18 @@ def sample_to_file(
     seed: int = 0,
     overwrite: bool = False,
     batch_size: int = 10_000,
+    sampling: dict[str, Any] | None = None,
 ) -> tuple[Path, list[str]]:
-    """``showerml fastsim sample``: write generated showers to ``out``; returns the path and any warnings."""
+    """``showerml fastsim sample``: write generated showers to ``out``; returns the path and any warnings.
+
+    ``sampling`` overrides sampling-only hyper-parameters (``steps``, ``sampler``; see
+    :meth:`~showerml.generative.ShowerGenerator.set_sampling`), recorded in the file's ``sampling`` attribute."""
     check_output_path(out, overwrite)
     if seed < 0:
         raise InputError(f"--seed must be a non-negative integer, got {seed}")
     model = load_model(model_dir)
+    given = {k: v for k, v in (sampling or {}).items() if v is not None}
+    model.set_sampling(**given)
     incident, source = sample_incident(n, energy, energies_from, seed)
     lo, hi = model.prep.energy_range
     warnings = []
@@ -229,6 +235,8 @@ def sample_to_file(
     showers = model.sample(incident, seed=seed, batch_size=batch_size)
     attrs = {"generator": model.kind, "model": str(Path(model_dir).resolve()), "seed": seed, "energies": source,
              "training_energy_range_mev": json.dumps([lo, hi]), "showerml_version": __version__}
+    if given:
+        attrs["sampling"] = json.dumps(given)
     if warnings:
         attrs["warning"] = "; ".join(warnings)
     return write_showers(out, showers, attrs=attrs, overwrite=overwrite), warnings
