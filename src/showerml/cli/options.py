@@ -7,6 +7,10 @@ dashes as underscores), plus, for a simulator, one section per shower model it i
 ``--overwrite``, ``--quiet``, …) and required options stay on the command line. An unknown key, a wrong type or a
 value out of range is a one-line error (exit 2) before anything is read or written. Precedence: an option given on
 the command line, then the file, then the option's default.
+
+The execution options shared by every parallel command (``--executor``, ``--scheduler``, ``--cluster``,
+``--cluster-config``, ``--workers``; :func:`execution_spec`) may come from the file too (a site's cluster settings),
+but are never saved with the output: they change where a run is computed, never what it computes.
 """
 
 from __future__ import annotations
@@ -24,13 +28,28 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from showerml.errors import DataFileError
 from showerml.io.config import dataclass_sections, read_yaml, update_dataclass, validate
 
-__all__ = ["CONFIG", "RUN_CONTROLS", "options_schema", "resolve_options", "saved_options", "shower_models"]
+__all__ = ["CLUSTER", "CLUSTER_CONFIG", "CONFIG", "EXECUTION_OPTIONS", "EXECUTOR", "RUN_CONTROLS", "SCHEDULER",
+           "SHARDS", "execution_spec", "options_schema", "resolve_options", "saved_options", "shower_models"]
 
 CONFIG = typer.Option(None, "--config", "-c", help="YAML file of option values (options given on the command line "
                       "override it); the resolved settings are saved with the output.")
+EXECUTOR = typer.Option("local", "--executor", help="local (processes on this machine) or dask (--scheduler or "
+                        "--cluster); the output is the same for any executor.")
+SCHEDULER = typer.Option(None, "--scheduler", help="With --executor dask: a running scheduler's address "
+                         "(tcp://host:8786), or 'local' for a LocalCluster of --workers processes.")
+CLUSTER = typer.Option(None, "--cluster", help="slurm, htcondor or pbs: submit Dask worker jobs through dask-jobqueue "
+                       "(implies --executor dask; needs --cluster-config).")
+CLUSTER_CONFIG = typer.Option(None, "--cluster-config", help="YAML of the worker jobs for --cluster: cores, memory, "
+                              "jobs, queue, walltime … (docs/scaling.md).")
+SHARDS = typer.Option(None, "--shards", help="Folder for one HDF5 shard per task; --out becomes the virtual-dataset "
+                      "file joining them (a re-run resumes from complete shards).")
 
 #: options that steer a run rather than configure it: never read from a config file
-RUN_CONTROLS = frozenset({"config", "out", "overwrite", "resume", "quiet", "yes", "max_memory", "reuse_models"})
+RUN_CONTROLS = frozenset({"config", "out", "overwrite", "resume", "quiet", "yes", "max_memory", "reuse_models",
+                          "shards"})
+#: options that say where a run is computed, not what: settable from a config file, but never saved with the output
+#: (the output is the same for any of their values, so two runs differing only here write the same bytes)
+EXECUTION_OPTIONS = frozenset({"workers", "executor", "scheduler", "cluster", "cluster_config"})
 
 #: ranges of options common to several commands (a file's value out of range → one line naming the key)
 _BOUNDS: dict[str, dict[str, Any]] = {
@@ -107,11 +126,21 @@ def _given(ctx: typer.Context, name: str) -> bool:
     return source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT")
 
 
+def execution_spec(values: Mapping[str, Any]) -> Any:
+    """The checked :class:`~showerml.execution.ExecutorSpec` of a command's resolved options (``executor``,
+    ``scheduler``, ``cluster``, ``cluster_config``, ``workers``); a wrong combination → one line."""
+    from showerml.execution import executor_spec
+
+    return executor_spec(values.get("executor") or "local", int(values.get("workers") or 1), values.get("scheduler"),
+                         values.get("cluster"), values.get("cluster_config"))
+
+
 def saved_options(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The options worth saving beside the output (run controls left out), paths as strings."""
+    """The options worth saving beside the output (run controls and execution options left out), paths as
+    strings."""
     out: dict[str, Any] = {}
     for name, value in values.items():
-        if name in RUN_CONTROLS:
+        if name in RUN_CONTROLS or name in EXECUTION_OPTIONS:
             continue
         if isinstance(value, Path):
             value = str(value)

@@ -8,6 +8,10 @@ command), ``--n``, ``--workers``, ``--seed``, the output path; then the file's s
 :mod:`showerml.pipelines.simulate_plan`), the plan printed, and refused above the free disk or ``--max-memory``
 unless ``--yes``. The resolved settings (every option and the full shower models) are saved in the output file's
 ``config`` attribute (JSON).
+
+Every command takes the shared execution options (:mod:`showerml.cli.options`): ``--executor local|dask``,
+``--scheduler``, ``--cluster``, ``--cluster-config``, and ``--shards DIR`` (one HDF5 file per task joined by the
+``--out`` virtual-dataset file, :mod:`showerml.io.shards`); the events are the same bytes for any of them.
 """
 
 from __future__ import annotations
@@ -19,13 +23,25 @@ from typing import Any
 
 import typer
 
-from showerml.cli.options import CONFIG, resolve_options, saved_options, shower_models
+from showerml.cli.options import (
+    CLUSTER,
+    CLUSTER_CONFIG,
+    CONFIG,
+    EXECUTOR,
+    SCHEDULER,
+    SHARDS,
+    execution_spec,
+    resolve_options,
+    saved_options,
+    shower_models,
+)
 from showerml.detectors.limits import EnergyRange
 from showerml.errors import InputError
 from showerml.spectra import Spectrum, parse_spectrum
 
-__all__ = ["CALOCHALLENGE2_RANGE", "CALOGAN_RANGE", "simulate_app", "register", "check_inputs", "plan_simulation",
-           "run_simulator", "simulation_settings"]
+__all__ = ["CALOCHALLENGE2_RANGE", "CALOGAN_RANGE", "CLUSTER", "CLUSTER_CONFIG", "EXECUTOR", "SCHEDULER", "SHARDS",
+           "simulate_app", "register", "check_inputs", "execution_spec", "plan_simulation", "run_simulator",
+           "simulation_settings"]
 
 simulate_app = typer.Typer(help="Simulate detector events into an HDF5 file.", no_args_is_help=True)
 
@@ -77,13 +93,22 @@ def run_simulator(
     yes: bool = False,
     spectrum: Spectrum | None = None, description: str = "simulating", event_bytes: int | None = None,
     label: str = "this simulator", settings: Mapping[str, Any] | Callable[[Any], Mapping[str, Any]] | None = None,
+    executor: Any | None = None, shards: Path | None = None,
 ) -> tuple[Path, Any]:
     """Check the inputs, build the simulator, plan, run it into ``out`` and print the plan and one summary line;
     ``settings`` (the resolved configuration, or a function of the simulator giving it) are saved in the file's
-    ``config`` attribute."""
+    ``config`` attribute; ``executor`` (an :class:`~showerml.execution.ExecutorSpec`, default ``workers`` local
+    processes) runs the chunks; ``shards`` makes them shard files joined by ``out``."""
     import time
 
+    from showerml.execution import ExecutorSpec
+
     spectrum = spectrum or check_inputs(energy, n, workers, seed, out, overwrite, energy_range, label)
+    executor = executor or ExecutorSpec("local", workers)
+    if shards is not None:
+        from showerml.io.shards import check_shard_folder
+
+        check_shard_folder(shards)
     sim = make_sim()
     if energy_range is None and getattr(sim, "energy_range", None) is not None:
         sim.energy_range.check(spectrum.emin_gev, spectrum.emax_gev, label)
@@ -96,11 +121,12 @@ def run_simulator(
 
     t0 = time.perf_counter()
     path = simulate_to_file(sim, n, spectrum, seed, out, workers, overwrite, progress=not quiet,
-                            description=description, settings=settings)
+                            description=description, settings=settings, executor=executor, shards=shards)
     seconds = time.perf_counter() - t0
     what = what(sim) if callable(what) else what
+    where = f", {executor.describe()}" + (f", shards in {shards}" if shards is not None else "")
     typer.echo(f"wrote {n} {what} ({spectrum.spec} GeV, seed {seed}) to {path} in {seconds:.1f} s "
-               f"({n / max(seconds, 1e-9):.0f} events/s, {workers} worker(s))")
+               f"({n / max(seconds, 1e-9):.0f} events/s{where})")
     return path, sim
 
 
@@ -139,6 +165,11 @@ def calogan(
     max_memory: str = MAX_MEMORY,
     yes: bool = YES,
     config: Path = CONFIG,
+    executor: str = EXECUTOR,
+    scheduler: str = SCHEDULER,
+    cluster: str = CLUSTER,
+    cluster_config: Path = CLUSTER_CONFIG,
+    shards: Path = SHARDS,
 ) -> None:
     """Showers in the CaloGAN Pb/LAr calorimeter (3 layers, 504 cells), written in the CaloGAN layout."""
     o, sections = resolve_options(ctx, config, calogan, sections=None)
@@ -150,7 +181,7 @@ def calogan(
 
     run_simulator(make, o["n"], o["energy"], o["seed"], out, o["workers"], overwrite, quiet,
                   f"{o['particle']} showers", CALOGAN_RANGE, max_memory, yes, label="the calogan simulator",
-                  settings=lambda sim: simulation_settings(o, sim))
+                  settings=lambda sim: simulation_settings(o, sim), executor=execution_spec(o), shards=shards)
 
 
 @simulate_app.command("calochallenge2")
@@ -168,6 +199,11 @@ def calochallenge2(
     max_memory: str = MAX_MEMORY,
     yes: bool = YES,
     config: Path = CONFIG,
+    executor: str = EXECUTOR,
+    scheduler: str = SCHEDULER,
+    cluster: str = CLUSTER,
+    cluster_config: Path = CLUSTER_CONFIG,
+    shards: Path = SHARDS,
 ) -> None:
     """Showers in the CaloChallenge dataset-2 W/Si calorimeter (45 layers × 16 α × 9 r = 6480 voxels)."""
     o, sections = resolve_options(ctx, config, calochallenge2, sections=None)
@@ -179,7 +215,8 @@ def calochallenge2(
 
     run_simulator(make, o["n"], o["energy"], o["seed"], out, o["workers"], overwrite, quiet,
                   f"{o['particle']} showers", CALOCHALLENGE2_RANGE, max_memory, yes,
-                  label="the calochallenge2 simulator", settings=lambda sim: simulation_settings(o, sim))
+                  label="the calochallenge2 simulator", settings=lambda sim: simulation_settings(o, sim),
+                  executor=execution_spec(o), shards=shards)
 
 
 def register(app: typer.Typer) -> None:

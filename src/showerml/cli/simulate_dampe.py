@@ -9,12 +9,18 @@ import typer
 
 from showerml.cli.options import CONFIG, resolve_options, shower_models
 from showerml.cli.simulate import (
+    CLUSTER,
+    CLUSTER_CONFIG,
+    EXECUTOR,
     MAX_MEMORY,
     OVERWRITE,
     QUIET,
+    SCHEDULER,
     SEED,
+    SHARDS,
     WORKERS,
     YES,
+    execution_spec,
     run_simulator,
     simulate_app,
     simulation_settings,
@@ -48,6 +54,11 @@ def dampe(
     max_memory: str = MAX_MEMORY,
     yes: bool = YES,
     config: Path = CONFIG,
+    executor: str = EXECUTOR,
+    scheduler: str = SCHEDULER,
+    cluster: str = CLUSTER,
+    cluster_config: Path = CLUSTER_CONFIG,
+    shards: Path = SHARDS,
 ) -> None:
     """Cosmic rays through PSD, silicon tracker and BGO calorimeter (isotropic, with the geometry factor).
 
@@ -73,7 +84,8 @@ def dampe(
                               lambda sim: f"{sim.primary.name} events", DAMPE_EM_RANGE if em else DAMPE_NUCLEI_RANGE,
                               max_memory, yes, description="dampe",
                               label=f"the dampe simulator for {'e±/γ' if em else 'protons and nuclei'}",
-                              settings=lambda sim: simulation_settings(o, sim))
+                              settings=lambda sim: simulation_settings(o, sim), executor=execution_spec(o),
+                              shards=shards)
     from showerml.io.hdf5 import read_attrs
 
     attrs = read_attrs(path)

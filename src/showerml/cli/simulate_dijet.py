@@ -8,13 +8,19 @@ import typer
 
 from showerml.cli.options import CONFIG, resolve_options, saved_options
 from showerml.cli.simulate import (
+    CLUSTER,
+    CLUSTER_CONFIG,
+    EXECUTOR,
     MAX_MEMORY,
     OVERWRITE,
     QUIET,
+    SCHEDULER,
     SEED,
+    SHARDS,
     WORKERS,
     YES,
     check_inputs,
+    execution_spec,
     run_simulator,
     simulate_app,
 )
@@ -50,6 +56,11 @@ def dijet(
     max_memory: str = MAX_MEMORY,
     yes: bool = YES,
     config: Path = CONFIG,
+    executor: str = EXECUTOR,
+    scheduler: str = SCHEDULER,
+    cluster: str = CLUSTER,
+    cluster_config: Path = CLUSTER_CONFIG,
+    shards: Path = SHARDS,
 ) -> None:
     """Dijets at √s = 13 TeV from Pythia 8 + FastJet (anti-kT R = 1.0) reduced to m_jj, m_j1, Δm, τ21 j1, τ21 j2."""
     from showerml.spectra import Spectrum
@@ -85,7 +96,7 @@ def dijet(
 
     run_simulator(make, n, beam.spec, seed, out, workers, overwrite, quiet, f"{process} dijet events", None,
                   max_memory, yes, spectrum=beam, description=process, event_bytes=DIJET_EVENT_BYTES,
-                  settings=saved_options(o))
+                  settings=saved_options(o), executor=execution_spec(o), shards=shards)
 
 
 def register(app: typer.Typer) -> None:

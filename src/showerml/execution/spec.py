@@ -51,11 +51,11 @@ class ExecutorSpec:
         return 0
 
     def describe(self) -> str:
-        """``local, 2 process(es)`` / ``dask LocalCluster, 2 worker(s)`` / ``dask at tcp://…`` / ``dask on slurm``."""
+        """``local, 2 processes`` / ``dask LocalCluster, 2 workers`` / ``dask at tcp://…`` / ``dask on slurm …``."""
         if self.kind == "local":
-            return f"local, {self.workers} process(es)"
+            return f"local, {self.workers} process{'es' if self.workers > 1 else ''}"
         if self.scheduler == "local":
-            return f"dask LocalCluster, {self.workers} worker(s)"
+            return f"dask LocalCluster, {self.workers} worker{'s' if self.workers > 1 else ''}"
         if self.scheduler is not None:
             return f"dask at {self.scheduler}"
         assert self.cluster_config is not None
