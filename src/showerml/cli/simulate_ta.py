@@ -9,13 +9,19 @@ import typer
 
 from showerml.cli.options import resolve_options
 from showerml.cli.simulate import (
+    CLUSTER,
+    CLUSTER_CONFIG,
     CONFIG,
+    EXECUTOR,
     MAX_MEMORY,
     OVERWRITE,
     QUIET,
+    SCHEDULER,
     SEED,
+    SHARDS,
     WORKERS,
     YES,
+    execution_spec,
     run_simulator,
     simulate_app,
     simulation_settings,
@@ -59,6 +65,11 @@ def ta(
     max_memory: str = MAX_MEMORY,
     yes: bool = YES,
     config: Path = CONFIG,
+    executor: str = EXECUTOR,
+    scheduler: str = SCHEDULER,
+    cluster: str = CLUSTER,
+    cluster_config: Path = CLUSTER_CONFIG,
+    shards: Path = SHARDS,
 ) -> None:
     """Showers of protons, nuclei or photons on a TA-like array of two-layer scintillator stations."""
     from showerml.cli.simulate import check_inputs
@@ -78,7 +89,8 @@ def ta(
 
     run_simulator(make, o["n"], o["energy"], o["seed"], out, o["workers"], overwrite, quiet,
                   lambda sim: f"TA events of {sim.mixture.spec}", None, max_memory, yes, spectrum=spectrum,
-                  description="ta", label="the ta simulator", settings=lambda sim: simulation_settings(o, sim))
+                  description="ta", label="the ta simulator", settings=lambda sim: simulation_settings(o, sim),
+                  executor=execution_spec(o), shards=shards)
 
 
 def register(app: typer.Typer) -> None:
