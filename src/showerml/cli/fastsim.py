@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from showerml.cli.device import DEVICE, on_device
+
 __all__ = ["fastsim_app", "register"]
 
 fastsim_app = typer.Typer(help="Fast shower simulation with generative surrogates (CaloFlow teacher and student, flow "
@@ -18,6 +20,7 @@ BINNING = typer.Option(None, "--binning", help="CaloChallenge binning XML for fi
 
 @fastsim_app.command("train")
 def train(
+    ctx: typer.Context,
     data: Path = typer.Option(..., "--data", "-d", help="Training showers (CaloGAN or CaloChallenge file)."),
     model: str = typer.Option(..., "--model", "-m", help="A registered model kind: caloflow, student, cfm, ddpm, edm, "
                               "vae, gan (see 'showerml fastsim models')."),
@@ -29,8 +32,11 @@ def train(
     binning: Path = BINNING,
     seed: int = SEED,
     quiet: bool = QUIET,
+    device: str = DEVICE,
 ) -> None:
     """Train a generative model on a shower file."""
+    outputs = ctx.with_resource(on_device(device))  # checked first; under torchrun, rank 0 alone writes
+    out = outputs(out)
     from showerml.pipelines.fastsim import train_from_file
 
     record = train_from_file(data, model, out, teacher, config, resume, seed, not quiet, binning)
@@ -40,6 +46,7 @@ def train(
 
 @fastsim_app.command("sample")
 def sample(
+    ctx: typer.Context,
     model: Path = typer.Option(..., "--model", "-m", help="Model folder from 'showerml fastsim train'."),
     n: int = typer.Option(None, "--n", help="Number of showers (with --energy; optional cap with --energies-from)."),
     energy: str = typer.Option(None, "--energy", help="Spectrum in GeV, e.g. uniform:1,100 or fixed:50."),
@@ -49,8 +56,10 @@ def sample(
     steps: int = typer.Option(None, "--steps", help="Sampler steps (cfm, ddpm, edm; default: the model's own)."),
     sampler: str = typer.Option(None, "--sampler", help="ODE solver of an edm model: heun, euler or dpmpp2m."),
     seed: int = SEED,
+    device: str = DEVICE,
 ) -> None:
     """Generate showers with a trained model."""
+    out = ctx.with_resource(on_device(device))(out, folder=False)
     from showerml.pipelines.fastsim import sample_to_file
 
     path, warnings = sample_to_file(model, out, n, energy, energies_from, seed, overwrite,
@@ -62,6 +71,7 @@ def sample(
 
 @fastsim_app.command("bench")
 def bench(
+    ctx: typer.Context,
     data: Path = typer.Option(..., "--data", "-d", help="Shower file; its last --n-reference showers are held out."),
     out: Path = typer.Option(..., "--out", "-o", help="Run folder (models, samples, metrics.json, report.html)."),
     n_train: int = typer.Option(None, "--n-train", help="At most this many training showers (default: all others)."),
@@ -73,8 +83,10 @@ def bench(
     binning: Path = BINNING,
     seed: int = SEED,
     quiet: bool = QUIET,
+    device: str = DEVICE,
 ) -> None:
     """Train the benchmark configs, sample, evaluate against held-out showers; comparison table and report.html."""
+    out = ctx.with_resource(on_device(device))(out)
     from rich.console import Console
     from rich.table import Table
 
