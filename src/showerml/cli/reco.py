@@ -10,6 +10,7 @@ from pathlib import Path
 
 import typer
 
+from showerml.cli.device import DEVICE, on_device
 from showerml.cli.options import CONFIG, resolve_options, saved_options
 
 __all__ = ["reco_app", "register"]
@@ -64,8 +65,11 @@ def train(
     overwrite: bool = OVERWRITE,
     quiet: bool = QUIET,
     config: Path = CONFIG,
+    device: str = DEVICE,
 ) -> None:
     """Train one task (85 % / 15 % seeded train/validation split of --data); writes config.yaml beside the model."""
+    outputs = ctx.with_resource(on_device(device))  # checked first; under torchrun, rank 0 alone writes
+    out = outputs(out)
     from showerml.pipelines.reco import train_task
 
     o, _ = resolve_options(ctx, config, train)
@@ -77,13 +81,16 @@ def train(
 
 @reco_app.command("evaluate")
 def evaluate(
+    ctx: typer.Context,
     task: str = TASK,
     model: Path = typer.Option(..., "--model", help="Model folder from 'showerml reco train'."),
     data: list[Path] = DATA,
     out: Path = typer.Option(None, "--out", "-o", help="Write the metrics as JSON here."),
     max_events: int = MAX_EVENTS,
+    device: str = DEVICE,
 ) -> None:
     """Evaluate a model and its classical baseline on every event of --data; prints JSON metrics."""
+    ctx.with_resource(on_device(device))
     from showerml.io.atomic import atomic_write_bytes
     from showerml.io.runfolder import json_safe
     from showerml.pipelines.reco import evaluate_task
@@ -111,8 +118,11 @@ def bench(
     overwrite: bool = OVERWRITE,
     quiet: bool = QUIET,
     config: Path = CONFIG,
+    device: str = DEVICE,
 ) -> None:
     """Every ML method next to its classical baseline on the same test events (60/15/25 % split)."""
+    outputs = ctx.with_resource(on_device(device))  # checked first; under torchrun, rank 0 alone writes
+    out = outputs(out)
     from showerml.io.runfolder import json_safe
     from showerml.pipelines.reco import BenchOptions, run_bench
 
