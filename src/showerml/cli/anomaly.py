@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from showerml.cli.device import DEVICE, on_device
 from showerml.cli.options import CONFIG, resolve_options, saved_options
 from showerml.errors import InputError
 
@@ -151,9 +152,12 @@ def run(
     overwrite: bool = OVERWRITE,
     quiet: bool = QUIET,
     config: Path = CONFIG,
+    device: str = DEVICE,
 ) -> None:
     """Train the chosen methods once and write config.yaml (the options), config.json (the resolved run settings),
     metrics.json, figures/ and report.html."""
+    outputs = ctx.with_resource(on_device(device))  # checked first; under torchrun, rank 0 alone writes
+    out = outputs(out)
     from showerml.io.runfolder import RunFolder
     from showerml.pipelines.anomaly import run_anomaly
 
@@ -185,8 +189,11 @@ def scan(
     overwrite: bool = OVERWRITE,
     quiet: bool = QUIET,
     config: Path = CONFIG,
+    device: str = DEVICE,
 ) -> None:
     """Signal-injection scan: methods × injections × seeds; medians and 16–84 % bands of max SIC."""
+    outputs = ctx.with_resource(on_device(device))  # checked first; under torchrun, rank 0 alone writes
+    out = outputs(out)
     from showerml.io.runfolder import RunFolder
     from showerml.pipelines.anomaly import scan_anomaly
     from showerml.pipelines.anomaly_inputs import Roles
