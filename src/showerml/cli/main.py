@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "showerml.cli.reco",
     "showerml.cli.fastsim",
     "showerml.cli.validate",
+    "showerml.cli.infer",
     "showerml.cli.integrate",
 )
 
