@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
-    from showerml.metrics.evaluation import ClassifierScores, Distance
+    from showerml.metrics.evaluation import ClassifierResult, Distance
     from showerml.pipelines.evaluate import EvaluateConfig
 
 __all__ = ["evaluate", "register"]
@@ -133,7 +133,7 @@ def _f(v: float | None) -> str:
     return "—" if v is None or math.isnan(v) else f"{v:.3f}"
 
 
-def _jsd(result: ClassifierScores | None) -> str:
+def _jsd(result: ClassifierResult | None) -> str:
     """JSD in bits; a negative estimate (JSD ≥ 0 by definition) is shown as consistent with 0."""
     if result is None or math.isnan(result.jsd_bits):
         return "—"

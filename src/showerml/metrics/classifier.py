@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -63,6 +63,7 @@ from showerml.features.inputs import (
 from showerml.io.showers import ShowerData, ShowerFile
 from showerml.metrics.classifier_data import ClassifierData, Source, Transform, build_classifier_data
 from showerml.metrics.classifier_nets import LayerProjectionNet, leaky_mlp
+from showerml.metrics.classifier_results import ClassifierResult, MulticlassResult
 from showerml.nn.training import TrainConfig, train
 
 __all__ = [
@@ -201,44 +202,6 @@ def showerml_voxel_config(**changes: object) -> ClassifierConfig:
         projections=8,
     )
     return replace(cfg, **changes)  # type: ignore[arg-type]
-
-
-@dataclass
-class ClassifierResult:
-    """AUC (per the config's ``auc_from``; both kinds also given), calibrated BCE and JSD on the test set, sizes,
-    epochs run, best epoch (1-based), the stored inputs' size and timing."""
-
-    auc: float
-    bce: float
-    jsd_nats: float
-    jsd_bits: float
-    n_train: int
-    n_test: int
-    epochs: int
-    seconds: float
-    auc_raw: float = float("nan")
-    auc_calibrated: float = float("nan")
-    best_epoch: int = 0
-    input_mb: float = 0.0
-
-    def as_dict(self) -> dict[str, float | int]:
-        return asdict(self)
-
-
-@dataclass
-class MulticlassResult:
-    """Per-generator mean probability on reference test showers (ideal 1/(K+1)) and the ranking (best first)."""
-
-    labels: list[str]
-    reference_share: dict[str, float]
-    accuracy: dict[str, float]
-    ranking: list[str]
-    log_loss: float
-    seconds: float
-    extra: dict[str, float] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, object]:
-        return asdict(self)
 
 
 def _data(

@@ -11,20 +11,22 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from showerml.features import FeatureTable
 from showerml.io.records import Record
 from showerml.metrics.calochallenge import ChallengeHistograms
+from showerml.metrics.classifier_results import ClassifierResult, MulticlassResult
 
 __all__ = [
+    "ClassifierResult",
     "ClassifierScores",
     "Classifiers",
     "Distance",
     "EvaluationMetrics",
     "EvaluationResult",
+    "MulticlassResult",
     "MulticlassScores",
     "ReferenceInfo",
     "SampleMetrics",
@@ -33,35 +35,11 @@ __all__ = [
 
 
 @dataclass(frozen=True, kw_only=True)
-class ClassifierScores(Record):
-    """One classifier test (:class:`showerml.metrics.classifier.ClassifierResult`): AUC, calibrated BCE and
-    JSD = ln 2 − BCE (nats and bits) on the test set, sizes, epochs, timing."""
-
-    auc: float
-    bce: float
-    jsd_nats: float
-    jsd_bits: float
-    n_train: int
-    n_test: int
-    epochs: int
-    seconds: float
-    auc_raw: float = math.nan
-    auc_calibrated: float = math.nan
-    best_epoch: int = 0
-    input_mb: float = 0.0
-
-    @classmethod
-    def of(cls, result: Any) -> ClassifierScores:
-        """From a :class:`~showerml.metrics.classifier.ClassifierResult` (its ``as_dict()``)."""
-        return cls.from_json(result.as_dict())
-
-
-@dataclass(frozen=True, kw_only=True)
 class Classifiers(Record):
     """The voxel-level and high-level classifier tests of one sample (``None``: switched off)."""
 
-    low_level: ClassifierScores | None = None
-    high_level: ClassifierScores | None = None
+    low_level: ClassifierResult | None = None
+    high_level: ClassifierResult | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -113,25 +91,6 @@ class SampleMetrics(Record):
 
 
 @dataclass(frozen=True, kw_only=True)
-class MulticlassScores(Record):
-    """The multiclass ranking (:class:`showerml.metrics.classifier.MulticlassResult`): mean probability given to
-    each sample on reference test showers (ideal 1/(K+1)), accuracy on its own showers, best first."""
-
-    labels: list[str]
-    reference_share: dict[str, float]
-    accuracy: dict[str, float]
-    ranking: list[str]
-    log_loss: float
-    seconds: float
-    extra: dict[str, float] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, result: Any) -> MulticlassScores:
-        """From a :class:`~showerml.metrics.classifier.MulticlassResult` (its ``as_dict()``)."""
-        return cls.from_json(result.as_dict())
-
-
-@dataclass(frozen=True, kw_only=True)
 class ReferenceInfo(Record):
     """The reference sample: size, geometry and (for files) its path."""
 
@@ -155,9 +114,15 @@ class EvaluationMetrics(Record):
     features_showerml: dict[str, str]
     features_used: list[str]
     generated: dict[str, SampleMetrics]
-    multiclass: MulticlassScores | None = None
+    multiclass: MulticlassResult | None = None
     #: the classifiers' recipe: "official" (the challenge's), "showerml", "reduced", or "custom" (see config.json)
     classifier_recipe: str | None = None
+
+
+#: the names the evaluation records had before :class:`ClassifierResult` and :class:`MulticlassResult` became
+#: records themselves (one class each, two names)
+ClassifierScores = ClassifierResult
+MulticlassScores = MulticlassResult
 
 
 @dataclass(frozen=True)

@@ -51,11 +51,9 @@ from showerml.metrics.classifier import (
 from showerml.metrics.distances import DistanceResult, challenge_fpd, challenge_kpd, fpd, kpd
 from showerml.metrics.evaluation import (
     Classifiers,
-    ClassifierScores,
     Distance,
     EvaluationMetrics,
     EvaluationResult,
-    MulticlassScores,
     ReferenceInfo,
     SampleMetrics,
 )
@@ -277,10 +275,10 @@ def evaluate_sources(
             res = voxel_classifier_test(
                 reference, src, protocol, cfg.voxel_classifier, s_clf, f"{label}: voxel classifier", cfg.progress
             )
-            low = ClassifierScores.of(res)
+            low = res
         if cfg.high_level:
             res = classifier_test(ref_hl, hl_inputs[label], hl_clf, s_clf + 1, f"{label}: high-level classifier")
-            high = ClassifierScores.of(res)
+            high = res
         fpd_d = kpd_d = Distance()  # not computed
         if cfg.distances and protocol == "calochallenge":
             f = challenge_fpd(
@@ -319,7 +317,7 @@ def evaluate_sources(
         mc = multiclass_test(
             ref_hl, [hl_inputs[lab] for lab in labels], labels, hl_clf, _seed_int(seeds[-1]), "multiclass (high level)"
         )
-        multiclass = MulticlassScores.of(mc)
+        multiclass = mc
     recipe = cfg.classifier_recipe
     if recipe is None:
         recipe = "custom" if cfg.classifier or cfg.voxel_classifier else ("official" if protocol == "calochallenge"

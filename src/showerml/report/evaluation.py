@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from showerml.geometry import Geometry
-from showerml.metrics.evaluation import ClassifierScores, Distance, EvaluationResult
+from showerml.metrics.evaluation import ClassifierResult, Distance, EvaluationResult
 from showerml.metrics.histograms import histogram_pair, reference_bins
 from showerml.report.html import Report
 
@@ -126,7 +126,7 @@ def _distance(d: Distance) -> str:
     return text + " (consistent with 0)" if d.consistent_with_zero else text
 
 
-def _jsd(scores: ClassifierScores | None) -> Any:
+def _jsd(scores: ClassifierResult | None) -> Any:
     if scores is None or _missing(scores.jsd_bits):
         return "—"
     v = scores.jsd_bits
