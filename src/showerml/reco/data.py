@@ -1,4 +1,9 @@
-"""DAMPE files → one in-memory sample with labels, energy bins and a seeded train/validation/test split."""
+"""DAMPE files → one in-memory sample with labels, energy bins and a seeded train/validation/test split.
+
+Files of the TA-like surface detector (attribute ``detector = "ta"``) are read by
+:func:`showerml.reco.ta_data.load_ta_sample` instead (truth, standard reconstruction and observables in memory, the
+traces streamed); a sample is of one detector only (:attr:`RecoSample.detector`).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ import numpy as np
 
 from showerml.errors import InputError
 from showerml.io.dampe import read_dampe
+from showerml.io.hdf5 import read_attrs
 
 __all__ = ["RecoSample", "load_sample", "split_indices", "DEPOSIT_BINS_GEV", "PDG_ELECTRON", "PDG_GAMMA"]
 
@@ -26,6 +32,7 @@ class RecoSample:
 
     arrays: dict[str, np.ndarray]
     sources: list[str]
+    detector: str = "dampe"
 
     def __len__(self) -> int:
         return len(self.arrays["energy"])
@@ -34,7 +41,7 @@ class RecoSample:
         return self.arrays[key]
 
     def take(self, index: np.ndarray) -> RecoSample:
-        return RecoSample({k: v[index] for k, v in self.arrays.items()}, self.sources)
+        return RecoSample({k: v[index] for k, v in self.arrays.items()}, self.sources, self.detector)
 
     @property
     def deposit(self) -> np.ndarray:
@@ -42,6 +49,10 @@ class RecoSample:
         return self.arrays["bgo"].reshape(len(self), -1).sum(axis=1).astype(np.float64)
 
     def describe(self) -> dict[str, Any]:
+        if "pdg" not in self.arrays:
+            a, n = np.unique(self.arrays.get("mass_number", np.zeros(0)), return_counts=True)
+            return {"events": len(self), "files": self.sources, "detector": self.detector,
+                    "mass_number_counts": {int(k): int(c) for k, c in zip(a, n, strict=True)}}
         pdg, counts = np.unique(self.arrays["pdg"], return_counts=True)
         return {"events": len(self), "files": self.sources, "pdg_counts": {int(p): int(c) for p, c in
                                                                            zip(pdg, counts, strict=True)}}
@@ -54,6 +65,13 @@ def load_sample(paths: Sequence[str | os.PathLike[str]], max_events: int | None 
     """
     if not paths:
         raise InputError("give at least one --data FILE")
+    detectors = {read_attrs(p).get("detector") for p in paths}
+    if "ta" in detectors:
+        if len(detectors) > 1:
+            raise InputError("the --data files mix TA-like and other detectors; give files of one detector")
+        from showerml.reco.ta_data import load_ta_sample
+
+        return load_ta_sample(paths, max_events)
     parts = []
     for path in paths:
         events = read_dampe(path, slice(0, max_events) if max_events else None)

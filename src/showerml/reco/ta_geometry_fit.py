@@ -135,7 +135,8 @@ def _fit_one(xy: np.ndarray, t: np.ndarray, rho: np.ndarray) -> tuple[LsqResult,
 
 
 def fit_geometry(st: StationArrays) -> GeometryFit:
-    """Fit every event; events with fewer than 3 triggered stations get NaN and ok = False."""
+    """Fit every event; events with fewer than 4 triggered stations (fewer residuals, with the two core
+    constraints, than the six parameters) get NaN and ok = False."""
     n, m = st.state.shape
     out = {k: np.full(n, np.nan) for k in ("theta", "theta_err", "phi", "phi_err", "t0", "t0_err", "a", "a_err",
                                            "chi2", "plane_theta", "plane_phi")}
@@ -145,7 +146,7 @@ def fit_geometry(st: StationArrays) -> GeometryFit:
     hit, rho = st.hit, st.density
     for i in range(n):
         idx = np.flatnonzero(hit[i])
-        if len(idx) < 3:
+        if len(idx) < 4:
             continue
         res, keep, plane = _fit_one(st.xy[i, idx], st.time[i, idx], rho[i, idx])
         th, th_e, ph, ph_e = angles_from_fit(res)
