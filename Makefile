@@ -10,7 +10,7 @@ TORCH  := torch==2.13.0
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q $(TORCH)
-	$(PIP) install -q -e ".[dev,collider,gbdt,lhco,integration,distributed,inference]" $(TORCH)
+	$(PIP) install -q -e ".[dev,collider,gbdt,lhco,integration,distributed,inference,fits]" $(TORCH)
 	touch $@
 
 setup: $(VENV)/.installed
