@@ -5,8 +5,8 @@ linearly embedded (a convolution with kernel = stride = patch), a learned class 
 embeddings are added, pre-norm transformer encoder layers (multi-head self-attention + MLP, Vaswani et al. 2017)
 mix the tokens, and the class token's output — with per-event scalars — feeds an MLP head. For the DAMPE-like
 14 × 22 BGO image a 2 × 2 patch groups two layers (one x and one y view) × two bars: 77 tokens; for the HERD-like
-21³ cube image 7³-cube patches: 27 tokens (3³ patches, 343 tokens, cost ≈ 20× more to train on two CPU cores). The AMS-02 study this follows used a ViT on its calorimeter images
-(arXiv:2402.16285).
+21³ cube image 7³-cube patches: 27 tokens (3³ patches, 343 tokens, cost ≈ 20× more to train on two CPU cores).
+The AMS-02 study this follows used a ViT on its calorimeter images (arXiv:2402.16285).
 """
 
 from __future__ import annotations

@@ -3,10 +3,10 @@ the graph network, each next to a classical baseline on the same events.
 
 - ``herd-ep``: e± (signal) against protons/nuclei; methods ``cnn3d`` (:class:`~showerml.reco.nets_3d.Calo3DCNN`),
   ``vit`` (:class:`~showerml.reco.transformer.PatchTransformer`, 7³-cube patches: 27 tokens), ``gnn``
-  (:class:`~showerml.reco.graph.GraphNet` over the 64 most energetic cubes, 6 nearest neighbours) and the baseline ``moments``: Fisher's
-  linear discriminant (Fisher, Ann. Eugenics 7 (1936) 179) on five shower moments about the principal axis —
-  transverse RMS / R_M, longitudinal RMS / X0, the largest cube's share, the share within 30 mm of the axis and
-  log10 of the hit cubes. Metric: proton rejection at 90 % electron efficiency per deposited-energy bin
+  (:class:`~showerml.reco.graph.GraphNet` over the 64 most energetic cubes, 6 nearest neighbours) and the baseline
+  ``moments``: Fisher's linear discriminant (Fisher, Ann. Eugenics 7 (1936) 179) on five shower moments about the
+  principal axis — transverse RMS / R_M, longitudinal RMS / X0, the largest cube's share, the share within 30 mm of
+  the axis and log10 of the hit cubes. Metric: proton rejection at 90 % electron efficiency per deposited-energy bin
   (0.1–1, 1–10, > 10 TeV), Clopper–Pearson 68 % intervals (:func:`showerml.metrics.reco.rejection_per_bin`).
 - ``herd-direction``: e± only; ``cnn3d`` predicts a correction Δ to the classical axis â (output v = â + Δ,
   normalised; loss 1 − v̂ · d with d the true direction in â's hemisphere); baseline ``pca``: the principal axis of
