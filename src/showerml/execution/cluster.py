@@ -22,10 +22,12 @@ accept a misspelt key silently or fail inside the batch system). The keys are da
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from showerml.errors import DataFileError
 from showerml.io.config import read_yaml, validate
@@ -33,7 +35,13 @@ from showerml.io.config import read_yaml, validate
 __all__ = ["ClusterConfig", "HTCondorConfig", "PBSConfig", "SLURMConfig", "job_kwargs", "make_cluster",
            "read_cluster_config"]
 
-_SIZE = r"^\s*[0-9]*\.?[0-9]+\s*([kKmMgGtT][iI]?)?[bB]?\s*$"
+_SIZE = re.compile(r"^\s*[0-9]*\.?[0-9]+\s*([kKmMgGtT][iI]?)?[bB]?\s*$")
+
+
+def _size(value: str) -> str:
+    if not _SIZE.match(value):
+        raise PydanticCustomError("size", "a size such as 16GB or 500MB")
+    return value
 
 
 class ClusterConfig(BaseModel):
@@ -42,7 +50,7 @@ class ClusterConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     cores: int = Field(ge=1)
-    memory: str = Field(pattern=_SIZE)
+    memory: str
     processes: int | None = Field(None, ge=1)
     jobs: int = Field(1, ge=1)
     walltime: str | None = None
@@ -53,6 +61,8 @@ class ClusterConfig(BaseModel):
     interface: str | None = None
     python: str | None = None
     death_timeout: float | None = Field(None, gt=0)
+
+    _memory = field_validator("memory")(_size)
 
     def describe(self) -> str:
         """``10 job(s) × 8 worker(s), 16GB each``."""
@@ -77,7 +87,9 @@ class PBSConfig(ClusterConfig):
 class HTCondorConfig(ClusterConfig):
     """HTCondor: ``disk`` per job is required; ``job_extra_directives`` is a mapping of submit-file commands."""
 
-    disk: str = Field(pattern=_SIZE)
+    disk: str
+
+    _disk = field_validator("disk")(_size)
     job_extra_directives: dict[str, str] | None = None  # type: ignore[assignment]
 
 

@@ -68,9 +68,11 @@ def executor_spec(
     scheduler: str | None = None,
     cluster: str | None = None,
     cluster_config: str | os.PathLike[str] | None = None,
-    connect_timeout: float = CONNECT_TIMEOUT_S,
+    connect_timeout: float | None = None,
 ) -> ExecutorSpec:
-    """The checked :class:`ExecutorSpec` of the command-line options (see the module docstring)."""
+    """The checked :class:`ExecutorSpec` of the command-line options (see the module docstring); ``connect_timeout``
+    defaults to :data:`CONNECT_TIMEOUT_S`."""
+    timeout = CONNECT_TIMEOUT_S if connect_timeout is None else float(connect_timeout)
     kind = str(executor).strip().lower()
     if kind not in EXECUTORS:
         raise InputError(f"--executor must be one of {', '.join(EXECUTORS)}, got '{executor}'")
@@ -96,7 +98,7 @@ def executor_spec(
     if cluster is not None:
         assert cluster_config is not None
         return ExecutorSpec("dask", workers, None, cluster, read_cluster_config(cluster, Path(cluster_config)),
-                            connect_timeout)
+                            timeout)
     if scheduler is None:
         raise InputError("--executor dask needs --scheduler ADDRESS (e.g. tcp://host:8786, or 'local' for a "
                          "LocalCluster of --workers processes) or --cluster slurm|htcondor|pbs")
@@ -104,8 +106,7 @@ def executor_spec(
     if address.lower() != "local" and not _ADDRESS.match(address):
         raise InputError(f"--scheduler must be 'local' or a scheduler address such as tcp://host:8786, got "
                          f"'{scheduler}'")
-    return ExecutorSpec("dask", workers, "local" if address.lower() == "local" else address, None, None,
-                        connect_timeout)
+    return ExecutorSpec("dask", workers, "local" if address.lower() == "local" else address, None, None, timeout)
 
 
 def _require_dask(cluster: str | None) -> None:

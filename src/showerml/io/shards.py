@@ -1,10 +1,10 @@
 """Sharded event files: one HDF5 file per task, joined by an HDF5 virtual-dataset (VDS) file read like any other.
 
 A sharded run writes ``shard-000000.h5``, ``shard-000001.h5``, … into a shard folder (each one task's events, written
-atomically by :class:`~showerml.io.hdf5.EventWriter`, by whichever worker ran the task), then the *joined file*: an
-HDF5 file whose datasets are virtual (h5py ``VirtualLayout``), each the concatenation of that dataset in every shard
-in task order, with the run's attributes. Readers open the joined file as a plain file (h5py resolves the shards
-through the relative paths stored in it, relative to the joined file's folder); nothing in showerml's readers changes.
+atomically, temporary file and rename, by whichever worker ran the task: :func:`write_shard`), then the *joined
+file*: an HDF5 file whose datasets are virtual (h5py ``VirtualLayout``), each the concatenation of that dataset in
+every shard in task order, with the run's attributes. Readers open the joined file as a plain file (h5py resolves the
+shards through the relative paths stored in it, relative to the joined file's folder); nothing in the readers changes.
 
 Rules that hold for the set:
 
@@ -40,7 +40,7 @@ import numpy as np
 from showerml import __version__
 from showerml.errors import DataFileError, InputError
 from showerml.io.atomic import make_temp, remove_stale_temp_files
-from showerml.io.hdf5 import EventWriter, open_h5, plain_attr
+from showerml.io.hdf5 import open_h5, plain_attr
 from showerml.io.runfolder import json_safe
 
 __all__ = [
@@ -98,13 +98,36 @@ class ShardInfo:
 def write_shard(path: str | os.PathLike[str], arrays: Mapping[str, np.ndarray], attrs: Mapping[str, Any],
                 index: int, count: int, run: str) -> ShardInfo:
     """Write one task's ``arrays`` as shard ``index`` of ``count`` of run ``run`` (atomically; replaces a damaged
-    shard of the same name); return its :class:`ShardInfo`."""
+    shard of the same name); return its :class:`ShardInfo`.
+
+    The datasets are laid out as :class:`~showerml.io.hdf5.EventWriter` lays them out (chunks of about 1 MiB, at most
+    1024 events, gzip level 1 with shuffle), each written in one call with no chunk cache, so the file's bytes do not
+    depend on the process that writes it (with a cache, the order in which chunks reach the file followed the
+    process's history)."""
     digest = arrays_digest(arrays)
-    meta = {**attrs, "shard_run": run, "shard_index": index, "shard_count": count, "shard_sha256": digest,
-            "shard_format": SHARD_FORMAT}
-    with EventWriter(path, meta, overwrite=True) as writer:
-        writer.append(arrays)
+    meta = {"showerml_version": __version__, **attrs, "shard_run": run, "shard_index": index, "shard_count": count,
+            "shard_sha256": digest, "shard_format": SHARD_FORMAT}
     n = len(next(iter(arrays.values())))
+    if any(len(a) != n for a in arrays.values()):
+        raise ValueError(f"arrays of one shard differ in length: {sorted({len(a) for a in arrays.values()})}")
+    target = Path(path)
+    remove_stale_temp_files(target)
+    tmp = make_temp(target)
+    try:
+        with h5py.File(tmp, "w", rdcc_nbytes=0) as f:
+            for key, value in meta.items():
+                f.attrs[key] = value
+            for name, array in arrays.items():
+                a = np.ascontiguousarray(array)
+                row = max(1, int(np.prod(a.shape[1:], dtype=np.int64)) * a.dtype.itemsize)
+                rows = max(1, min(1024, (1 << 20) // row))
+                f.create_dataset(name, data=a, maxshape=(None, *a.shape[1:]), chunks=(rows, *a.shape[1:]),
+                                 compression="gzip", compression_opts=1, shuffle=True)
+            f.attrs["n_events"] = n
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
     return ShardInfo(index, n, digest, _layout(arrays))
 
 
@@ -220,15 +243,8 @@ def join_shards(out: str | os.PathLike[str], folder: str | os.PathLike[str], inf
     try:
         with h5py.File(tmp, "w") as f:
             for name, (dtype, tail) in layout.items():
-                vl = h5py.VirtualLayout(shape=(total, *tail), dtype=np.dtype(dtype))
-                start = 0
-                for info in infos:
-                    source = os.path.join(source_dir, shard_name(info.index))
-                    vl[start : start + info.n_events] = h5py.VirtualSource(source, name,
-                                                                           shape=(info.n_events, *tail))
-                    start += info.n_events
-                fill = np.nan if np.dtype(dtype).kind in "fc" else 0
-                f.create_virtual_dataset(name, vl, fillvalue=fill)
+                sources = [(os.path.join(source_dir, shard_name(i.index)), i.n_events) for i in infos]
+                _virtual_dataset(f, name, np.dtype(dtype), tail, sources)
             meta = {"showerml_version": __version__, **attrs, "n_events": total, "shard_run": run,
                     "shard_count": len(infos), "shard_folder": source_dir, "shard_format": SHARD_FORMAT,
                     "shard_sha256": [i.sha256 for i in infos]}
@@ -241,6 +257,24 @@ def join_shards(out: str | os.PathLike[str], folder: str | os.PathLike[str], inf
         if os.path.exists(tmp):
             os.unlink(tmp)
     return target
+
+
+def _virtual_dataset(f: h5py.File, name: str, dtype: np.dtype, tail: tuple[int, ...],
+                     sources: list[tuple[str, int]]) -> None:
+    """The virtual dataset ``name``: the rows of dataset ``name`` of each source file, in order (h5py's low-level
+    API, to switch off the creation time HDF5 would store otherwise: the file's bytes depend on its contents only)."""
+    total = sum(n for _, n in sources)
+    dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+    dcpl.set_obj_track_times(False)
+    dcpl.set_fill_value(np.array([np.nan if dtype.kind in "fc" else 0], dtype=dtype))
+    start = 0
+    for filename, n in sources:
+        vspace = h5py.h5s.create_simple((total, *tail))
+        vspace.select_hyperslab((start, *(0 for _ in tail)), (n, *tail))
+        dcpl.set_virtual(vspace, filename.encode(), name.encode(), h5py.h5s.create_simple((n, *tail)))
+        start += n
+    space = h5py.h5s.create_simple((total, *tail))
+    h5py.h5d.create(f.id, name.encode(), h5py.h5t.py_create(dtype, logical=True), space, dcpl=dcpl).close()
 
 
 def check_sharded(path: str | os.PathLike[str], verify: bool = False) -> int:
