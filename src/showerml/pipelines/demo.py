@@ -190,6 +190,12 @@ def _anomaly_section(run: Path, report: Report, metrics: dict[str, Any], seed: i
     metrics["anomaly_quick"] = rows
 
 
+def _integrate_section(run: Path, report: Report, metrics: dict[str, Any], seed: int) -> None:
+    from showerml.pipelines.integrate_demo import integrate_demo_section
+
+    integrate_demo_section(run, report, metrics, seed)
+
+
 #: sections in order; later capabilities append theirs
 DEMO_SECTIONS: list[Section] = [
     _calogan_section,
@@ -199,6 +205,7 @@ DEMO_SECTIONS: list[Section] = [
     _fastsim_section,
     _reco_section,
     _anomaly_section,
+    _integrate_section,
 ]
 
 
