@@ -36,7 +36,7 @@ def draw_weights(results: list[IntegrationResult]) -> Any:
     positive = [w[w > 0] for w in (weights_of(r) for r in results)]
     lo = min(float(w.min()) for w in positive)
     hi = max(float(w.max()) for w in positive)
-    bins = np.logspace(np.log10(max(lo, 1e-6)), np.log10(hi), 60)
+    bins = np.logspace(np.log10(max(lo, 1e-6)), np.log10(hi), 60).tolist()
     for r, w in zip(results, positive, strict=True):
         ax.hist(w, bins=bins, histtype="step", lw=1.5,
                 label=f"{r.method}: ESS/N {r.weights.ess_over_n:.2f}, ε_uw(δ) {r.weights.unweighting_robust:.2f}")
@@ -51,7 +51,7 @@ def draw_pulls(pulls: dict[str, list[float]]) -> Any:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
-    edges = np.linspace(-4, 4, 17)
+    edges = np.linspace(-4, 4, 17).tolist()
     for method, p in pulls.items():
         s = pull_summary(p)
         ax.hist(np.clip(p, -3.99, 3.99), bins=edges, histtype="step", lw=1.5, density=True,
