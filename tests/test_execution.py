@@ -26,15 +26,13 @@ from showerml.pipelines.simulate import simulate_to_file
 from showerml.spectra import parse_spectrum
 from tests.anomaly_helpers import cli
 
-pytest.importorskip("distributed")
-
 _CLUSTER: list = []
 
 
 @pytest.fixture(scope="session")
 def dask_address() -> Iterator[str]:
     """The address of one LocalCluster of 2 single-threaded worker processes, shared by the whole session."""
-    from distributed import LocalCluster
+    LocalCluster = pytest.importorskip("distributed").LocalCluster
 
     if not _CLUSTER:
         _CLUSTER.append(LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
@@ -185,7 +183,7 @@ def test_a_cluster_without_its_batch_system_is_one_line(tmp_path: Path, capsys, 
 @pytest.mark.slow  # a scheduler starts: ≈ 3 s idle, 25 s on a loaded machine
 def test_slurm_job_script_from_the_yaml(tmp_path: Path) -> None:
     """dask-jobqueue writes the job script the YAML describes (the scheduler starts, no job is submitted)."""
-    from dask_jobqueue import SLURMCluster
+    SLURMCluster = pytest.importorskip("dask_jobqueue").SLURMCluster
 
     path = tmp_path / "slurm.yaml"
     path.write_text(yaml.safe_dump(SLURM))

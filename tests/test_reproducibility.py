@@ -18,16 +18,18 @@ import pytest
 from showerml.detectors.calochallenge import CaloChallenge2Simulator
 from showerml.detectors.calogan import CaloGANSimulator
 from showerml.detectors.simulator import Simulator
+from showerml.execution import ExecutorSpec, executor_spec
 from showerml.pipelines.simulate import simulate_chunks
 from showerml.spectra import Spectrum, parse_spectrum
+from tests.test_execution import dask_address  # noqa: F401  (the session's Dask LocalCluster of 2 workers)
 
 SEED = 7
 
 
-def arrays_sha256(sim: Simulator, n: int, spectrum: Spectrum, seed: int) -> str:
+def arrays_sha256(sim: Simulator, n: int, spectrum: Spectrum, seed: int, executor: ExecutorSpec | None = None) -> str:
     """SHA-256 over every chunk's arrays in order (name, dtype, shape and bytes of each, names sorted)."""
     h = hashlib.sha256()
-    for chunk in simulate_chunks(sim, n, spectrum, seed):
+    for chunk in simulate_chunks(sim, n, spectrum, seed, executor=executor):
         for name in sorted(chunk):
             a = np.ascontiguousarray(chunk[name])
             for part in (name, str(a.dtype), str(a.shape)):
@@ -52,6 +54,22 @@ def arrays_sha256(sim: Simulator, n: int, spectrum: Spectrum, seed: int) -> str:
 )
 def test_calorimeter_simulators_are_bit_identical(sim: Simulator, n: int, spectrum: str, digest: str) -> None:
     assert arrays_sha256(sim, n, parse_spectrum(spectrum), SEED) == digest
+
+
+CALOGAN_EPLUS = "5f099e4d90c4c94a257fa75c456b9cb8eec8ee5442719389e7416f5873cc5f9b"
+
+
+@pytest.mark.slow  # a process pool starts (test_execution compares local ×1, ×2 and Dask ×2 in the fast suite)
+def test_pinned_digest_on_two_local_processes() -> None:
+    """The executor never changes a result: the pinned CaloGAN e+ digest from a pool of 2 processes."""
+    sim, spec = CaloGANSimulator("e+", chunk_size=20), parse_spectrum("uniform:1,100")
+    assert arrays_sha256(sim, 50, spec, SEED, ExecutorSpec("local", 2)) == CALOGAN_EPLUS
+
+
+def test_pinned_digest_on_a_dask_cluster(dask_address: str) -> None:  # noqa: F811
+    """… and from a Dask LocalCluster of 2 workers (tasks pickled to other processes and back)."""
+    sim, spec = CaloGANSimulator("e+", chunk_size=20), parse_spectrum("uniform:1,100")
+    assert arrays_sha256(sim, 50, spec, SEED, executor_spec("dask", 2, dask_address)) == CALOGAN_EPLUS
 
 
 @pytest.mark.parametrize(
