@@ -122,3 +122,18 @@ def test_pull_summary_flags_bias_and_small_errors():
     assert not pull_summary(good * 2).ok  # error bars halved
     assert not pull_summary(good + 1.5).ok  # a bias of 1.5σ
     assert not pull_summary([0.0, math.nan]).ok
+
+
+def test_zpole_channels_are_consistent_and_sum_to_the_integral():
+    from showerml.integration.multichannel import _channel_integrand
+    from showerml.integration.zpole import zpole_channels
+
+    f, channels = zpole_integrand(False), zpole_channels()
+    u = np.random.default_rng(2).random((200_000, 2))
+    for c in channels:
+        x, jac = c.forward(u[:1000])
+        assert np.allclose(c.density(x) * jac, 1.0)  # g(T(u)) |∂T/∂u| = 1
+    parts = [_channel_integrand(f, channels, k)(u) for k in range(2)]
+    total = sum(p.mean() for p in parts)
+    err = math.sqrt(sum(p.var() / len(p) for p in parts))
+    assert abs(total - f.exact) < 4 * err

@@ -151,3 +151,12 @@ def test_circles_exact_value_recomputed():
     from showerml.integration.integrands import CIRCLES_EXACT, circles_exact
 
     assert circles_exact() == pytest.approx(CIRCLES_EXACT, rel=1e-9)
+
+
+def test_multichannel_nis_on_the_z_pole():
+    from showerml.integration.multichannel import integrate_multichannel
+    from showerml.integration.zpole import zpole_channels, zpole_integrand
+
+    f = zpole_integrand(False)
+    r = integrate_multichannel(f, zpole_channels(), 8000, seed=0, config=TINY)
+    assert r.calls == 8000 and abs(r.pull) < 4 and set(r.settings["per_channel"]) == {"breit-wigner", "flat"}

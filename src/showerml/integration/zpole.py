@@ -25,8 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from showerml.integration.integrands import Integrand
+from showerml.integration.multichannel import Channel
 
-__all__ = ["ZPole", "zpole_integrand", "GEV2_PB"]
+__all__ = ["ZPole", "zpole_channels", "zpole_integrand", "GEV2_PB"]
 
 GEV2_PB = 3.893794e8
 
@@ -107,3 +108,26 @@ def zpole_integrand(mapped: bool, process: ZPole | None = None) -> Integrand:
     return Integrand("zpole_bw" if mapped else "zpole", 2, fn, p.mean_sigma(),
                      f"e+e- → γ/Z → μ+μ-, √s {p.sqrt_s_min:g}–{p.sqrt_s_max:g} GeV, {how} [pb]",
                      factorisable=False)
+
+
+def zpole_channels(process: ZPole | None = None) -> list[Channel]:
+    """Two channels for the flat-in-s integrand ``zpole``: the Breit–Wigner mapping of x₁ and the identity."""
+    p = process or ZPole()
+    s1, s2 = p.sqrt_s_min**2, p.sqrt_s_max**2
+    m2, mg = p.mz**2, p.mz * p.gz
+    t1, t2 = math.atan((s1 - m2) / mg), math.atan((s2 - m2) / mg)
+
+    def bw_forward(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        s = m2 + mg * np.tan(t1 + (t2 - t1) * u[:, 0])
+        x = u.copy()
+        x[:, 0] = np.clip((s - s1) / (s2 - s1), 0.0, 1.0)
+        return x, np.asarray(p._d(s) / mg * (t2 - t1) / (s2 - s1))
+
+    def bw_density(x: np.ndarray) -> np.ndarray:
+        s = s1 + (s2 - s1) * x[:, 0]
+        return np.asarray((s2 - s1) * mg / (p._d(s) * (t2 - t1)))
+
+    def flat_forward(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return u, np.ones(len(u))
+
+    return [Channel("breit-wigner", bw_forward, bw_density), Channel("flat", flat_forward, lambda x: np.ones(len(x)))]
