@@ -15,6 +15,7 @@ import pytest
 import torch
 import torch.multiprocessing as mp
 from safetensors.torch import load_file, save_file
+from torch import nn
 
 from showerml.nn import TrainConfig, train
 from tests.test_training import _data, _model, mse
@@ -37,6 +38,29 @@ def _load(path):
         return load_file(str(path) + ".safetensors"), json.load(fh)
 
 
+class _WithCritic(nn.Module):
+    """A model that steps an optimiser of its own inside the loss (as the GAN's discriminator)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        torch.manual_seed(0)
+        self.main = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1))
+        self.critic = nn.Linear(3, 1)
+        self.critic_opt = torch.optim.Adam(self.critic.parameters(), lr=1e-2)
+
+    def auxiliary_optimizers(self):
+        return {"critic": self.critic_opt}
+
+
+def _critic_loss(model, batch):
+    x, y = batch
+    if model.training:
+        model.critic_opt.zero_grad(set_to_none=True)
+        ((model.critic(x).squeeze(-1) - y) ** 2).mean().backward()
+        model.critic_opt.step()
+    return ((model.main(x).squeeze(-1) - y) ** 2).mean()
+
+
 def _worker(rank: int, world: int, port: int, folder: str) -> None:
     """What ``torchrun --nproc-per-node 2`` would start: the environment it sets, then the training code."""
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), WORLD_SIZE=str(world),
@@ -51,6 +75,14 @@ def _worker(rank: int, world: int, port: int, folder: str) -> None:
     result = train(model, mse, tr, va, _cfg(), checkpoint_dir=os.path.join(folder, "c1"), resume=True)
     if rank == 0:
         _save(os.path.join(folder, "resumed2_from1"), model, result)
+    model = _WithCritic()
+    result = train(model, _critic_loss, tr, va, _cfg(3))
+    if rank == 0:
+        _save(os.path.join(folder, "critic2"), model, result)
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 8), nn.BatchNorm1d(8), nn.Tanh(), nn.Linear(8, 1))
+    result = train(model, mse, tr, va, _cfg(1))
+    _save(os.path.join(folder, f"batchnorm_rank{rank}"), model, result)
 
 
 def _free_port() -> int:
@@ -71,6 +103,9 @@ def runs(tmp_path_factory):
     model = _model()
     result = train(model, mse, tr, va, _cfg(), checkpoint_dir=folder / "c2", resume=True)  # 2 → 1 process
     _save(folder / "resumed1_from2", model, result)
+    model = _WithCritic()
+    result = train(model, _critic_loss, tr, va, _cfg(3))
+    _save(folder / "critic1", model, result)
     return folder
 
 
@@ -105,6 +140,23 @@ def test_resume_across_a_change_of_world_size(runs):
         assert curve["epochs_run"] == EPOCHS and len(curve["val"]) == EPOCHS
         torch.testing.assert_close(torch.tensor(curve["val"]), torch.tensor(curve1["val"]), rtol=1e-4, atol=0)
         _close(resumed, one)
+
+
+def test_an_auxiliary_optimiser_and_batch_norm_follow_one_process(runs):
+    one, curve1 = _load(runs / "critic1")
+    two, curve2 = _load(runs / "critic2")
+    torch.testing.assert_close(torch.tensor(curve2["val"]), torch.tensor(curve1["val"]), rtol=1e-3, atol=0)
+    _close({k: v for k, v in two.items() if k.startswith("critic.")},
+           {k: v for k, v in one.items() if k.startswith("critic.")})
+    assert not torch.equal(two["critic.weight"], _WithCritic().critic.weight.detach())  # the critic learned
+
+
+def test_batch_norm_statistics_agree_across_ranks(runs):
+    rank0, _ = _load(runs / "batchnorm_rank0")
+    rank1, _ = _load(runs / "batchnorm_rank1")
+    assert torch.equal(rank0["1.running_mean"], rank1["1.running_mean"])
+    assert torch.equal(rank0["1.running_var"], rank1["1.running_var"])
+    assert not torch.equal(rank0["1.running_mean"], torch.zeros(8))
 
 
 def test_rank_seeds_differ_by_rank_and_epoch_and_repeat():

@@ -15,10 +15,11 @@ import os
 from collections.abc import Iterator
 
 import torch
+from torch import nn
 
 from showerml.errors import InputError
 
-__all__ = ["DEVICE_CHOICES", "current_device", "resolve_device", "using"]
+__all__ = ["DEVICE_CHOICES", "current_device", "placed", "resolve_device", "using"]
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 
@@ -83,3 +84,21 @@ def using(device: str | torch.device | None) -> Iterator[torch.device]:
         yield resolved
     finally:
         _CURRENT.reset(token)
+
+
+@contextlib.contextmanager
+def placed(module: nn.Module, device: torch.device | None = None) -> Iterator[torch.device]:
+    """Run the block with ``module`` on ``device`` (default: the current device), which is also where new tensors are
+    made; the module goes back where it was afterwards. On the CPU nothing moves and nothing changes."""
+    dev = device if device is not None else current_device()
+    if dev.type == "cpu":
+        yield dev
+        return
+    first = next(iter(module.parameters()), None)
+    home = first.device if first is not None else torch.device("cpu")
+    module.to(dev)
+    try:
+        with torch.device(dev):
+            yield dev
+    finally:
+        module.to(home)

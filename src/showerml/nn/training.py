@@ -343,12 +343,14 @@ def _distributed_epoch(model: nn.Module, loss_fn: LossFn, data: Data, batches: l
     for idx, global_idx in zip(local, batches, strict=True):
         interrupts.check()
         share.value = len(idx) / len(global_idx)
-        optimizer.zero_grad(set_to_none=True)
         local_sum = 0.0
         if len(idx):
-            loss = loss_fn(model, next(stream))
+            loss = loss_fn(model, next(stream))  # may step an auxiliary optimiser (reduced by its hook)
+            optimizer.zero_grad(set_to_none=True)  # after the loss, as in one process: its gradients are not ours
             loss.backward()
             local_sum = float(loss.detach()) * len(idx)
+        else:
+            optimizer.zero_grad(set_to_none=True)
         batch_sum, = ddp.reduce_gradients(group, params, share.value, [local_sum])
         if not math.isfinite(batch_sum):
             raise InputError(f"{cfg.description}: loss became {batch_sum / len(global_idx)} in epoch {epoch}; "
