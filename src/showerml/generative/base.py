@@ -27,6 +27,7 @@ from showerml.generative.config_schema import check_model_config
 from showerml.generative.preprocessing import PreprocessConfig, ShowerPreprocessor, preprocess_config
 from showerml.geometry import Geometry
 from showerml.io.showers import ShowerData
+from showerml.nn.devices import placed
 from showerml.nn.serialization import load_state, save_state
 from showerml.nn.splits import split_train_val
 from showerml.nn.training import TrainConfig, TrainResult, train
@@ -184,13 +185,15 @@ class ShowerGenerator(ABC, Generic[NetT]):
         pick = np.random.default_rng(seed + 7).choice(len(data.incident), n, replace=False)
         incident = np.asarray(data.incident, np.float64)[pick]
         self.net.eval()
-        generator = torch.Generator().manual_seed(int(seed) + 7)
         parts = []
-        for start in range(0, n, 10_000):
-            e = incident[start : start + 10_000]
-            c = torch.as_tensor(self.prep.context(e), dtype=torch.float32)
-            y = np.nan_to_num(self._generate(c, generator).double().numpy(), nan=0.0, posinf=30.0, neginf=-30.0)
-            parts.append(self.prep.inverse(y, e, threshold=False))
+        with placed(self.net) as dev:  # the current device (--device); on the CPU nothing moves
+            generator = torch.Generator(device=dev).manual_seed(int(seed) + 7)
+            for start in range(0, n, 10_000):
+                e = incident[start : start + 10_000]
+                c = torch.as_tensor(self.prep.context(e), dtype=torch.float32, device=dev)
+                y = np.nan_to_num(self._generate(c, generator).cpu().double().numpy(), nan=0.0, posinf=30.0,
+                                  neginf=-30.0)
+                parts.append(self.prep.inverse(y, e, threshold=False))
         self.prep.calibrate(data.incident, data.voxels, np.concatenate(parts), incident)
         self.record["calibration"] = {"showers": n, "bins": len(self.prep.cuts)}
 
@@ -205,13 +208,14 @@ class ShowerGenerator(ABC, Generic[NetT]):
         if len(incident) == 0 or not np.all(np.isfinite(incident)) or np.any(incident <= 0):
             raise InputError("incident energies must be finite, positive and at least one")
         self.net.eval()
-        generator = torch.Generator().manual_seed(int(seed))
         parts = []
-        for start in range(0, len(incident), batch_size):
-            e = incident[start : start + batch_size]
-            c = torch.as_tensor(self.prep.context(e), dtype=torch.float32)
-            y = self._generate(c, generator).double().numpy()
-            parts.append(self.prep.inverse(np.nan_to_num(y, nan=0.0, posinf=30.0, neginf=-30.0), e))
+        with placed(self.net) as dev:  # the current device (--device); on the CPU nothing moves
+            generator = torch.Generator(device=dev).manual_seed(int(seed))
+            for start in range(0, len(incident), batch_size):
+                e = incident[start : start + batch_size]
+                c = torch.as_tensor(self.prep.context(e), dtype=torch.float32, device=dev)
+                y = self._generate(c, generator).cpu().double().numpy()
+                parts.append(self.prep.inverse(np.nan_to_num(y, nan=0.0, posinf=30.0, neginf=-30.0), e))
         attrs = {"generator": self.kind, "seed": int(seed), "showerml_version": __version__}
         return ShowerData(incident, np.concatenate(parts), self.geometry, None, attrs)
 
