@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from showerml.errors import DataFileError
+from showerml.nn.devices import placed
 from showerml.nn.serialization import load_state, save_state
 from showerml.nn.training import TrainConfig, TrainResult, train
 from showerml.reco.nets import NETS
@@ -63,8 +64,10 @@ class TorchModel:
         self.net.eval()
         t0 = time.perf_counter()
         outs = []
-        for s in range(0, len(inputs[0]), batch_size):
-            outs.append(self.net(*(torch.as_tensor(np.ascontiguousarray(a[s:s + batch_size])) for a in inputs)))
+        with placed(self.net) as dev:  # the current device (--device); on the CPU nothing moves
+            for s in range(0, len(inputs[0]), batch_size):
+                batch = (torch.as_tensor(np.ascontiguousarray(a[s:s + batch_size]), device=dev) for a in inputs)
+                outs.append(self.net(*batch).cpu())
         dt = time.perf_counter() - t0
         self.meta["inference_events_per_s"] = len(inputs[0]) / max(dt, 1e-9)
         return torch.cat(outs).numpy() if outs else np.zeros((0,))
