@@ -49,7 +49,7 @@ RUN_CONTROLS = frozenset({"config", "out", "overwrite", "resume", "quiet", "yes"
                           "shards"})
 #: options that say where a run is computed, not what: settable from a config file, but never saved with the output
 #: (the output is the same for any of their values, so two runs differing only here write the same bytes)
-EXECUTION_OPTIONS = frozenset({"workers", "executor", "scheduler", "cluster", "cluster_config"})
+EXECUTION_OPTIONS = frozenset({"workers", "executor", "scheduler", "cluster", "cluster_config", "device"})
 
 #: ranges of options common to several commands (a file's value out of range → one line naming the key)
 _BOUNDS: dict[str, dict[str, Any]] = {
