@@ -59,7 +59,11 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=Path("bench_ta_reco"))
+    ap.add_argument("--threads", type=int, default=1, help="torch threads (1 on a shared, loaded machine)")
     a = ap.parse_args()
+    import torch
+
+    torch.set_num_threads(a.threads)
     if not a.data.exists():
         from showerml.cli.simulate_ta import parse_eev_spectrum
         from showerml.detectors.ta import TaSimulator
@@ -78,10 +82,10 @@ def main() -> None:
         folder = a.out / "models" / method
         ctx = RunContext(folder, a.seed, a.epochs, False)
         folder.mkdir(parents=True, exist_ok=True)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         info = task.train(method, tr, va, ctx)
-        emit(f"ta_train_{method}", seconds=round(time.perf_counter() - t0, 1), n_train=info.n_train,
-             epochs_run=info.epochs_run)
+        emit(f"ta_train_{method}", seconds=round(time.perf_counter() - t0, 1),
+             cpu_seconds=round(time.process_time() - c0, 1), n_train=info.n_train, epochs_run=info.epochs_run)
         ev = task.evaluate(folder, TrainInfo.from_manifest(json.loads((folder / "reco.json").read_text())), te, ctx)
         runs[method] = ev.result
         for m, v in ev.result.methods.items():

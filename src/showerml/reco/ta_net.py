@@ -2,8 +2,10 @@
 arXiv:2112.02072): it reads the (N, N, T, 2) traces around the largest-signal station, the per-station features and
 the standard reconstruction, and predicts the standard reconstruction's error and the primary's mass.
 
-Architecture (:class:`TaNet`): per station, 1-D convolutions along time on log(1 + VEM per bin) of the two layers
-(shared weights, pooled by mean and max over time) → per-station vector, joined with the station features
+Architecture (:class:`TaNet`, ≈ 0.1 M parameters, sized for CPU training): per station, 1-D convolutions along
+time (stride 2, kernel 8 → 32 bins of 80 ns, then 16 → 24 channels) on log(1 + VEM per bin) of the two layers
+(shared weights, pooled by mean and max over time; stations without a trace get zeros, not computed) →
+per-station vector, joined with the station features
 [x, y relative to the centre station / 1.2 km, one-hot state (ok, saturated, off, working-quiet), log(1 + signal),
 time minus the standard reconstruction's plane front / 1 µs] → 2-D convolutions across the N × N stations → joined
 with the standardised standard-reconstruction parameters and the 14 + 2 observables → MLP with 11 outputs:
@@ -52,28 +54,33 @@ _REG = slice(0, 5)
 class TaNet(nn.Module):
     """(B, N, N, T, 2) traces + (B, N, N, 9) station features + (B, S) scalars → (B, 11)."""
 
-    def __init__(self, window: int = 6, t_bins: int = 128, n_scalars: int = 30, width: int = 32,
+    def __init__(self, window: int = 6, t_bins: int = 128, n_scalars: int = 30, width: int = 24,
                  hidden: int = 192) -> None:
         super().__init__()
-        self.window, self.t_bins = window, t_bins
+        self.window, self.t_bins, self.width = window, t_bins, width
         act = nn.SiLU
         self.time = nn.Sequential(
-            nn.Conv1d(2, 16, 7, padding=3), act(), nn.MaxPool1d(2),
+            nn.Conv1d(2, 16, 8, stride=2, padding=3), act(), nn.MaxPool1d(2),
             nn.Conv1d(16, width, 5, padding=2), act(), nn.MaxPool1d(2),
-            nn.Conv1d(width, width, 5, padding=2), act())
+            nn.Conv1d(width, width, 3, padding=1), act())
         self.space = nn.Sequential(
-            nn.Conv2d(2 * width + N_STATION_FEATURES, 2 * width, 3, padding=1), act(),
-            nn.Conv2d(2 * width, 2 * width, 3, padding=1), act(),
-            nn.Conv2d(2 * width, width, 3, padding=1), act())
+            nn.Conv2d(2 * width + N_STATION_FEATURES, 48, 3, padding=1), act(),
+            nn.Conv2d(48, 48, 3, padding=1), act(),
+            nn.Conv2d(48, width, 3, padding=1), act())
         self.head = nn.Sequential(
             nn.Linear(width * window * window + n_scalars, hidden), act(),
             nn.Linear(hidden, hidden), act(), nn.Linear(hidden, N_OUT))
 
     def forward(self, traces: torch.Tensor, stations: torch.Tensor, scalars: torch.Tensor) -> torch.Tensor:
         b, n, _, t, c = traces.shape
-        x = torch.log1p(traces.clamp(min=0.0)).reshape(b * n * n, t, c).transpose(1, 2)
-        h = self.time(x)
-        h = torch.cat([h.mean(-1), h.amax(-1)], dim=1).reshape(b, n, n, -1)
+        x = torch.log1p(traces.clamp(min=0.0)).reshape(b * n * n, t, c)
+        read = x.abs().sum(dim=(1, 2)) > 0  # only stations that were read out have a trace (most of the window not)
+        width = self.width
+        h = x.new_zeros(b * n * n, 2 * width)
+        if bool(read.any()):
+            z = self.time(x[read].transpose(1, 2))
+            h = h.index_put((read,), torch.cat([z.mean(-1), z.amax(-1)], dim=1))
+        h = h.reshape(b, n, n, -1)
         h = torch.cat([h, stations], dim=-1).permute(0, 3, 1, 2)
         h = self.space(h).flatten(1)
         return self.head(torch.cat([h, scalars], dim=1))

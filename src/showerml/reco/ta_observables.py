@@ -71,6 +71,7 @@ def _axis_r(xy: np.ndarray, core: np.ndarray, theta: np.ndarray, phi: np.ndarray
 
 def _aop_line(aop: np.ndarray, r: np.ndarray, w: np.ndarray) -> tuple[float, float]:
     """Weighted line AoP = α − β (r/R0 − 1); NaN with fewer than 2 distinct distances."""
+    w = np.where(np.isfinite(w), np.maximum(w, 0.0), 0.0)  # a noise-negative density carries no weight
     if (w > 0).sum() < 2 or np.ptp(r[w > 0]) < 1.0:
         return np.nan, np.nan
     x = r / R0_M - 1.0
