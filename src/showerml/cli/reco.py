@@ -68,11 +68,11 @@ def train(
     device: str = DEVICE,
 ) -> None:
     """Train one task (85 % / 15 % seeded train/validation split of --data); writes config.yaml beside the model."""
-    outputs = ctx.with_resource(on_device(device))  # checked first; under torchrun, rank 0 alone writes
-    out = outputs(out)
     from showerml.pipelines.reco import train_task
 
     o, _ = resolve_options(ctx, config, train)
+    outputs = ctx.with_resource(on_device(o["device"]))  # checked first; under torchrun, rank 0 alone writes
+    out = outputs(out)
     info = train_task(task, data, out, o["method"], seed=o["seed"], epochs=o["epochs"], max_events=o["max_events"],
                       overwrite=overwrite, progress=not quiet, models=_pairs(o["use_model"] or [], "--use-model"),
                       settings=saved_options(o))
@@ -121,12 +121,12 @@ def bench(
     device: str = DEVICE,
 ) -> None:
     """Every ML method next to its classical baseline on the same test events (60/15/25 % split)."""
-    outputs = ctx.with_resource(on_device(device))  # checked first; under torchrun, rank 0 alone writes
-    out = outputs(out)
     from showerml.io.runfolder import json_safe
     from showerml.pipelines.reco import BenchOptions, run_bench
 
     o, _ = resolve_options(ctx, config, bench)
+    outputs = ctx.with_resource(on_device(o["device"]))  # checked first; under torchrun, rank 0 alone writes
+    out = outputs(out)
     tasks = o["tasks"]
     chosen = () if tasks == "all" else tuple(t.strip() for t in tasks.split(",") if t.strip())
     options = BenchOptions(seed=o["seed"], epochs=o["epochs"], tasks=chosen, max_events=o["max_events"],
