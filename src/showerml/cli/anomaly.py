@@ -156,12 +156,12 @@ def run(
 ) -> None:
     """Train the chosen methods once and write config.yaml (the options), config.json (the resolved run settings),
     metrics.json, figures/ and report.html."""
-    outputs = ctx.with_resource(on_device(device))  # checked first; under torchrun, rank 0 alone writes
-    out = outputs(out)
     from showerml.io.runfolder import RunFolder
     from showerml.pipelines.anomaly import run_anomaly
 
     o, _ = resolve_options(ctx, config, run)
+    outputs = ctx.with_resource(on_device(o["device"]))  # checked first; under torchrun, rank 0 alone writes
+    out = outputs(out)
     inject = o["inject"]
     run_config = _config(o["method"], o["sr"], o["sb"], o["classifier"], o["ensemble"], o["epochs"],
                          1000 if inject is None else inject, o["seed"], quiet)
@@ -192,13 +192,13 @@ def scan(
     device: str = DEVICE,
 ) -> None:
     """Signal-injection scan: methods × injections × seeds; medians and 16–84 % bands of max SIC."""
-    outputs = ctx.with_resource(on_device(device))  # checked first; under torchrun, rank 0 alone writes
-    out = outputs(out)
     from showerml.io.runfolder import RunFolder
     from showerml.pipelines.anomaly import scan_anomaly
     from showerml.pipelines.anomaly_inputs import Roles
 
     o, _ = resolve_options(ctx, config, scan)
+    outputs = ctx.with_resource(on_device(o["device"]))  # checked first; under torchrun, rank 0 alone writes
+    out = outputs(out)
     data, reference = o["data"], o["reference"]
     injections, seed_list = _ints(o["inject"], "--inject"), _ints(o["seeds"], "--seeds")
     run_config = _config(o["method"], o["sr"], o["sb"], o["classifier"], o["ensemble"], o["epochs"], 0, 0, quiet)
