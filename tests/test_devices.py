@@ -67,6 +67,20 @@ def test_every_training_or_sampling_command_refuses_a_missing_gpu(command, tmp_p
     assert code == 2 and "--device must be one of" in err
 
 
+@no_cuda
+@pytest.mark.parametrize("command", [["reco", "train", "ep", "--data", "{data}"],
+                                     ["anomaly", "run", "--data", "{data}"]])
+def test_a_config_file_may_set_the_device(command, tmp_path: Path, capsys, monkeypatch):
+    data = tmp_path / "in.h5"
+    data.write_bytes(b"never read")
+    (tmp_path / "c.yaml").write_text("device: cuda\n")
+    args = [a.format(data=data) for a in command]
+    code, _, err = _cli(capsys, monkeypatch, *args, "--out", str(tmp_path / "out"),
+                        "--config", str(tmp_path / "c.yaml"))
+    assert code == 2 and err.startswith("error: --device cuda"), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.yaml", "in.h5"]
+
+
 def test_an_explicit_cpu_device_trains_exactly_as_the_default():
     tr, va = _data()
     cfg = TrainConfig(epochs=2, lr=1e-2, batch_size=64, progress=False)
