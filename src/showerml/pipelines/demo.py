@@ -196,6 +196,12 @@ def _integrate_section(run: Path, report: Report, metrics: dict[str, Any], seed:
     integrate_demo_section(run, report, metrics, seed)
 
 
+def _ta_section(run: Path, report: Report, metrics: dict[str, Any], seed: int) -> None:
+    from showerml.pipelines.ta_demo import ta_demo_section
+
+    ta_demo_section(run, report, metrics, seed)
+
+
 #: sections in order; later capabilities append theirs
 DEMO_SECTIONS: list[Section] = [
     _calogan_section,
@@ -206,6 +212,7 @@ DEMO_SECTIONS: list[Section] = [
     _reco_section,
     _anomaly_section,
     _integrate_section,
+    _ta_section,
 ]
 
 
