@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["RunContext", "TrainInfo", "Evaluation", "TaskResult", "ReconstructionTask", "BENCH_ROLES"]
 
 #: the roles the bench gives its input files by their attributes (see :func:`showerml.pipelines.reco.route_files`)
-BENCH_ROLES = ("e", "gamma", "p", "nuclei", "saturation")
+BENCH_ROLES = ("e", "gamma", "p", "nuclei", "saturation", "ta")
 
 
 @dataclass(frozen=True)
