@@ -100,6 +100,9 @@ def route_files(data: Sequence[str | os.PathLike[str]]) -> dict[str, list[Path]]
     roles: dict[str, list[Path]] = {r: [] for r in BENCH_ROLES}
     for path in data:
         attrs = read_attrs(path)
+        if attrs.get("detector") == "ta":  # the TA-like surface detector (task 'ta')
+            roles["ta"].append(Path(path))
+            continue
         if attrs.get("detector") != "dampe":
             raise InputError(f"{path}: not a DAMPE file (detector = {attrs.get('detector')!r})")
         particle = str(attrs.get("particle"))
