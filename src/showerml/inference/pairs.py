@@ -1,6 +1,7 @@
 """Which datasets of a detector file are the truth θ and which the observation x.
 
-A :class:`PairSpec` lists columns ``dataset[:transform]`` (transform ``none``, ``log10`` or ``log1p``); each dataset
+A :class:`PairSpec` lists columns ``dataset[:transform]`` (``none``, ``log10``, ``log1p``, or ``sum``/``log10sum``
+of all per-event values, e.g. an image's total); each dataset
 is flattened per event, so a (N, 14, 22) BGO image becomes 308 observation columns and a (N, 2) slope two truth
 columns. Any HDF5 file with one row per event works (DAMPE-like, TA-like, CaloGAN, …); presets name the common tasks.
 A file without a requested dataset, or with values the transform cannot take, is refused in one line.
@@ -19,7 +20,7 @@ from showerml.io.hdf5 import open_h5
 
 __all__ = ["PRESETS", "Column", "Pairs", "PairSpec", "parse_columns", "read_pairs"]
 
-_TRANSFORMS = ("none", "log10", "log1p")
+_TRANSFORMS = ("none", "log10", "log1p", "sum", "log10sum")
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,11 @@ class Column:
         v = np.asarray(values, dtype=np.float64).reshape(len(values), -1)
         if not np.isfinite(v).all():
             raise DataFileError(path, f"dataset '{self.dataset}' holds NaN or inf")
-        if self.transform == "log10":
+        if self.transform in ("sum", "log10sum"):  # e.g. the summed BGO reading of an image
+            v = v.sum(axis=1, keepdims=True)
+            if self.transform == "sum":
+                return v
+        if self.transform in ("log10", "log10sum"):
             if (v <= 0).any():
                 raise DataFileError(path, f"dataset '{self.dataset}' holds values ≤ 0, which log10 cannot take")
             return np.log10(v)
