@@ -35,6 +35,8 @@ COMMAND_MODULES = (
     "showerml.cli.fastsim",
     "showerml.cli.validate",
     "showerml.cli.infer",
+    "showerml.cli.unfold",
+    "showerml.cli.reweight",
     "showerml.cli.integrate",
 )
 
