@@ -5,7 +5,7 @@ The energy table (:mod:`showerml.reco.ta_energy`) is built from the even-numbere
 applied to the odd-numbered ones, so no event is used for both. Angular resolution: the 68 % quantile of the
 opening angle between the reconstructed and true directions; energy: median and half the 16–84 % range of
 E_rec/E_true − 1 (:func:`showerml.metrics.reco.bias_resolution`). TA's own figures above 10 EeV: ≈ 1.5° and ≈ 20 %
-(Abu-Zayyad et al., ApJL 768 (2013) L1; Ivanov et al., arXiv:2005.07117) [recalled].
+(Abu-Zayyad et al., ApJL 768 (2013) L1; Ivanov et al., arXiv:2005.07117) [recalled; not verified].
 """
 
 from __future__ import annotations

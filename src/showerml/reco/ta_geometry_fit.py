@@ -5,7 +5,8 @@
    arXiv:2005.07117, Eq. 1): t_i = t0 − (x_i − x_core)·n̂/c + a (1 + r_i/30 m)^1.5 LDF(r_i)^−0.5, χ² over the triggered
    stations (saturated ones too: their leading edge is measured) with σ_t of :func:`showerml.reco.ta_shower.sigma_time`,
    plus TA's core constraint to the signal-weighted centre of gravity, ((x_core − x_cog)/170 m)² per coordinate
-   [recalled from D. Ivanov, PhD thesis, Rutgers (2012)], so that five stations leave one degree of freedom.
+   [recalled from D. Ivanov, PhD thesis, Rutgers (2012); not verified], so that five stations leave one degree of
+   freedom.
    The direction is fitted as (n_x, n_y) = sin θ (cos φ, sin φ) (no singularity at the zenith); θ, φ and their errors
    follow by propagating the covariance. A station whose χ² contribution exceeds 10 is dropped and the fit repeated
    (at most 3 times, never below 5 stations); the count of dropped stations is a composition observable

@@ -5,8 +5,8 @@ geometry fit fixed, χ²(x_core, y_core, S800) = Σ_i (ρ_i − S800·LDF(r_i))�
 :func:`showerml.reco.ta_shower.sigma_density` at the expected density, held fixed during a minimisation and
 updated between three passes (iteratively re-weighted least squares: letting σ follow the model inside one
 minimisation biases S800 upwards, as larger models buy larger σ; measured ~ +10 % with the brightest station
-excluded). Saturated stations are excluded (TA's
-standard choice [recalled: D. Ivanov, PhD thesis, Rutgers (2012)]) or, with ``saturated="lower_limit"``, enter only
+excluded). Saturated stations are excluded (TA's standard choice [recalled: D. Ivanov, PhD thesis, Rutgers (2012);
+not verified]) or, with ``saturated="lower_limit"``, enter only
 when the model falls below the measured (clipped) density — a one-sided χ² term. Stations that are off are blind and
 never enter.
 

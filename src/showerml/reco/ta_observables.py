@@ -1,7 +1,7 @@
 """The 14 composition-sensitive observables of the TA SD BDT analysis, plus θ and S800, per event.
 
 TA Collaboration, PRD 99 (2019) 022002, arXiv:1808.03680, Sec. III (definitions below as read there; the peak
-criterion and r0 = 1200 m are recalled — check before quoting):
+criterion and r0 = 1200 m are recalled, not verified — check before quoting):
  1 ``linsley_a``   curvature parameter a of the Linsley front fit;
  2 ``aop_1200``    area-over-peak (trace integral / maximum bin, ns) at 1200 m, and
  3 ``aop_slope``   its slope, from the weighted line AoP(r) = α − β (r/1200 m − 1) through the stations;

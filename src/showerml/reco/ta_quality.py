@@ -1,7 +1,7 @@
 """TA's standard SD quality cuts, as a mask with the reason of every failure, applied identically to every method.
 
 Cuts of the TA SD spectrum analysis (Abu-Zayyad et al., ApJL 768 (2013) L1, Sec. 2; the same set in Ivanov et al.,
-arXiv:2005.07117, Sec. 2) [values recalled — check before quoting]:
+arXiv:2005.07117, Sec. 2) [values recalled, not verified — check before quoting]:
   ≥ 5 stations in the fit; θ < 45°; core ≥ 1.2 km inside the array border; χ²/ndf < 4 for the geometry and for the
   LDF fit; pointing error √(σ_θ² + sin²θ σ_φ²) < 5°; σ_S800/S800 < 0.25.
 The border distance is the distance from the core to the boundary of the convex hull of the grid (positive inside);

@@ -6,8 +6,8 @@
 - Front (modified Linsley; Ivanov et al. arXiv:2005.07117, Eq. 1; Linsley, J. Phys. G 12 (1986) 51):
   t = t0 + t_plane + a (1 + r/R_L)^1.5 LDF(r)^-0.5, R_L = 30 m; t_plane = -(x - x_core)·n̂/c with n̂ the unit vector
   towards the arrival direction (θ, φ) and r the distance of the station from the axis.
-- Density uncertainty σ_ρ² = 0.56 ρ + 6.3·10⁻³ ρ² (ρ in VEM/m²) [recalled from the TA LDF fit, D. Ivanov, PhD thesis,
-  Rutgers (2012); check before quoting].
+- Density uncertainty σ_ρ² = 0.56 ρ + 6.3·10⁻³ ρ² (ρ in VEM/m²) [recalled, not verified: the TA LDF fit,
+  D. Ivanov, PhD thesis, Rutgers (2012); check before quoting].
 - Time uncertainty: the 20 ns FADC bin (σ = 20/√12 ns) in quadrature with Linsley's disk thickness
   σ_L = 1.6 ns (1 + r/30 m)^1.5 (Linsley 1986) reduced by √n for the first of n ≈ ρ·3 m² particles.
 """

@@ -31,7 +31,8 @@ MIN_PARTICLES = 0.05
 #: expected particles above which an off station counts as inside the footprint (and is listed)
 OFF_LISTED_PARTICLES = 0.6
 LATE_FRACTION = 0.03
-#: GPS time-stamping of each station, ≈ 20 ns rms (AbuZayyad et al., NIM A 689 (2012) 87) [recalled]
+#: GPS time-stamping of each station, ≈ 20 ns rms (AbuZayyad et al., NIM A 689 (2012) 87)
+#: [recalled; not verified: the paper text was not reachable]
 CLOCK_JITTER_NS = 20.0
 PRE_TRIGGER_NS = 160.0
 #: the EM signal of the mean of the two layers relative to the upper layer's (the lower sees 0.8 of the particles)
