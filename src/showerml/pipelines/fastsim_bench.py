@@ -7,7 +7,9 @@ figure at batch 10k; batch 1 and 100 (and 10k again, for the fast models) come f
 :func:`showerml.metrics.time_generator`. All samples go through :func:`showerml.pipelines.evaluate.evaluate_showers`
 (separation powers, low/high-level classifier AUC and JSD, FPD/KPD, multiclass ranking). The run folder holds
 ``models/<kind>/`` (resumable: a finished model is reused on ``resume``), ``samples/<kind>.h5``, ``metrics.json``,
-``comparison.json`` (one row per model) and ``report.html``.
+``comparison.json`` (one row per model) and ``report.html``. An entry with ``variants`` adds one row per sampler
+setting of the same trained model (the speed/fidelity curve of a diffusion sampler); each setting is recalibrated
+first, because the empty-voxel cuts and deposit maps are fitted to the model's own samples, which the sampler changes.
 """
 
 from __future__ import annotations
@@ -50,6 +52,9 @@ class BenchModel:
     timing_batches: tuple[int, ...] = (1, 100, 10_000)
     n_generate: int | None = None
     label: str | None = None
+    #: extra rows from the same trained model with other sampling settings (``name → set_sampling`` options, e.g.
+    #: ``{"edm@dpmpp2m-8": {"sampler": "dpmpp2m", "steps": 8}}``): the speed/fidelity curve of a sampler
+    variants: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -57,15 +62,22 @@ class BenchModel:
 
 
 def default_models() -> list[BenchModel]:
-    """The six models at sizes that train in minutes on 2 CPU cores (epoch counts for ~150k training showers).
+    """The seven models at sizes that train in minutes on 2 CPU cores (epoch counts for ~150k training showers).
     The teacher (≈ 30–35 ms per shower when sampling) is timed at batch 1 and 100 by the harness; its batch-10k figure
-    is its evaluation sample, generated in batches of 10k."""
+    is its evaluation sample, generated in batches of 10k; so is the EDM model's at each of its sampler settings
+    (its full 100-step Heun sampler needs ≈ 1 min per 1k showers on one thread)."""
     mlp = {"width": 256, "blocks": 2}
     return [
         BenchModel("caloflow", train={"epochs": 20, "patience": 4, "lr_schedule": "cosine"}, timing_batches=(1, 100)),
         BenchModel("student", train={"epochs": 8, "patience": 3}),
         BenchModel("cfm", hparams={**mlp, "steps": 10}, train={"epochs": 10}),
         BenchModel("ddpm", hparams={**mlp, "steps": 20}, train={"epochs": 10}),
+        BenchModel("edm", hparams={"width": 512, "blocks": 2, "sampler": "heun", "steps": 32}, train={"epochs": 12},
+                   timing_batches=(1, 100), variants={
+                       "edm@dpmpp2m-8": {"sampler": "dpmpp2m", "steps": 8},
+                       "edm@dpmpp2m-16": {"sampler": "dpmpp2m", "steps": 16},
+                       "edm@heun-8": {"sampler": "heun", "steps": 8},
+                       "edm@heun-100": {"sampler": "heun", "steps": 100}}),
         BenchModel("vae", hparams={**mlp, "latent": 32}, train={"epochs": 8}),
         BenchModel("gan", hparams={**mlp, "latent": 32}, train={"epochs": 8}),
     ]
@@ -194,27 +206,16 @@ def _run_models(run: RunFolder, cfg: BenchConfig, train_data: ShowerData, refere
         parent = None if needed is None else trained[needed]
         model, seconds = _get_model(entry, train_data, out_dir / "models" / entry.name, parent, cfg, resume)
         trained.setdefault(entry.kind, model)
-        n_gen = min(entry.n_generate or len(reference), len(reference))
-        say(f"{entry.name}: sampling {n_gen} showers")
-        t0 = time.perf_counter()
-        sample = model.sample(reference.incident[:n_gen], seed=cfg.seed + 1, batch_size=10_000)
-        gen_ms = 1e3 * (time.perf_counter() - t0) / n_gen
-        write_showers(out_dir / "samples" / f"{entry.name}.h5", sample, attrs={"generator": entry.kind}, overwrite=True)
-        generated[entry.name] = sample
-        timing = time_generator(partial(_sample_first, model, timing_energies), entry.timing_batches,
-                                warmup=1, repeats=cfg.timing_repeats,
-                                max_seconds=cfg.timing_max_seconds)
-        ms = dict(zip(timing.batch_sizes, timing.ms_per_shower, strict=True))
-        rows[entry.name] = ModelBenchRow(
-            model=entry.kind, parameters=sum(p.numel() for p in model.net.parameters()),
-            n_train=model.record.get("n_train"), epochs=model.record.get("epochs_run"),
-            best_epoch=model.record.get("best_epoch"), train_seconds=seconds,
-            n_generated=n_gen, ms_per_shower_b1=ms.get(1), ms_per_shower_b100=ms.get(100),
-            ms_per_shower_b10k=ms.get(10_000, gen_ms if n_gen >= 10_000 else None),
-            ms_per_shower_eval_sample=gen_ms, eval_sample_batch=min(n_gen, 10_000), timing=timing.as_dict(),
-            hparams=model.hparams,
-        )
-        say(f"{entry.name}: {seconds:.0f} s training, {gen_ms:.3g} ms/shower when sampling {n_gen}")
+        own = {k: model.hparams[k] for k in model.sampling_options}
+        for name, options in {entry.name: {}, **entry.variants}.items():
+            if options:  # another sampler: the calibration is refitted to its samples (module docstring)
+                model.set_sampling(**{**own, **options})
+                model.calibrate(train_data, cfg.seed)
+            rows[name], generated[name] = _sample_and_time(model, entry, name, seconds, reference, timing_energies,
+                                                           out_dir, cfg, say)
+        if entry.variants:
+            model.set_sampling(**own)
+            model.calibrate(train_data, cfg.seed)
     say(f"evaluating {len(generated)} samples against {len(reference)} reference showers")
     result = evaluate_showers(reference, generated, cfg.evaluate, cfg.seed)
     for name, row in rows.items():
@@ -225,6 +226,32 @@ def _run_models(run: RunFolder, cfg: BenchConfig, train_data: ShowerData, refere
     run.write_json("metrics.json", bench.to_json())
     _write_report(out_dir, result, rows, showers, len(train_data), len(reference))
     return bench
+
+
+def _sample_and_time(model: ShowerGenerator[Any], entry: BenchModel, name: str, seconds: float,
+                     reference: ShowerData, timing_energies: np.ndarray, out_dir: Path, cfg: BenchConfig,
+                     say: Callable[[str], None]) -> tuple[ModelBenchRow, ShowerData]:
+    """One comparison row: the evaluation sample (written to ``samples/<name>.h5``) and the timing harness."""
+    n_gen = min(entry.n_generate or len(reference), len(reference))
+    say(f"{name}: sampling {n_gen} showers")
+    t0 = time.perf_counter()
+    sample = model.sample(reference.incident[:n_gen], seed=cfg.seed + 1, batch_size=10_000)
+    gen_ms = 1e3 * (time.perf_counter() - t0) / n_gen
+    write_showers(out_dir / "samples" / f"{name}.h5", sample, attrs={"generator": entry.kind}, overwrite=True)
+    timing = time_generator(partial(_sample_first, model, timing_energies), entry.timing_batches,
+                            warmup=1, repeats=cfg.timing_repeats, max_seconds=cfg.timing_max_seconds)
+    ms = dict(zip(timing.batch_sizes, timing.ms_per_shower, strict=True))
+    row = ModelBenchRow(
+        model=entry.kind, parameters=sum(p.numel() for p in model.net.parameters()),
+        n_train=model.record.get("n_train"), epochs=model.record.get("epochs_run"),
+        best_epoch=model.record.get("best_epoch"), train_seconds=seconds,
+        n_generated=n_gen, ms_per_shower_b1=ms.get(1), ms_per_shower_b100=ms.get(100),
+        ms_per_shower_b10k=ms.get(10_000, gen_ms if n_gen >= 10_000 else None),
+        ms_per_shower_eval_sample=gen_ms, eval_sample_batch=min(n_gen, 10_000), timing=timing.as_dict(),
+        hparams=dict(model.hparams),
+    )
+    say(f"{name}: {seconds:.0f} s training, {gen_ms:.3g} ms/shower when sampling {n_gen}")
+    return row, sample
 
 
 def _evaluation_figures(metrics: SampleMetrics) -> dict[str, Any]:
