@@ -10,7 +10,11 @@ from __future__ import annotations
 import json
 import os
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
+import h5py
 import pytest
 import torch
 import torch.multiprocessing as mp
@@ -79,6 +83,13 @@ def _worker(rank: int, world: int, port: int, folder: str) -> None:
     result = train(model, _critic_loss, tr, va, _cfg(3))
     if rank == 0:
         _save(os.path.join(folder, "critic2"), model, result)
+    from showerml.nn.streaming import H5Rows
+
+    rows = H5Rows(os.path.join(folder, "toy.h5"), ["x", "y"])  # each rank reads only its slices
+    model = _model()
+    result = train(model, mse, rows.subset(range(400)), rows.subset(range(400, 512)), _cfg())
+    if rank == 0:
+        _save(os.path.join(folder, "streamed2"), model, result)
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(3, 8), nn.BatchNorm1d(8), nn.Tanh(), nn.Linear(8, 1))
     result = train(model, mse, tr, va, _cfg(1))
@@ -95,6 +106,8 @@ def _free_port() -> int:
 def runs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("ddp")
     tr, va = _data()
+    with h5py.File(folder / "toy.h5", "w") as f:
+        f["x"], f["y"] = torch.cat([tr[0], va[0]]).numpy(), torch.cat([tr[1], va[1]]).numpy()
     model = _model()
     result = train(model, mse, tr, va, _cfg())
     _save(folder / "straight1", model, result)
@@ -133,9 +146,9 @@ def test_rank_zero_alone_writes_the_checkpoint(runs):
     assert state["result"]["epochs_run"] == EPOCHS  # written by the 2-process run, continued by 1 process
 
 
-def test_resume_across_a_change_of_world_size(runs):
+def test_resume_across_a_change_of_world_size_and_streamed_ranks(runs):
     one, curve1 = _load(runs / "straight1")
-    for name in ("resumed1_from2", "resumed2_from1"):
+    for name in ("resumed1_from2", "resumed2_from1", "streamed2"):
         resumed, curve = _load(runs / name)
         assert curve["epochs_run"] == EPOCHS and len(curve["val"]) == EPOCHS
         torch.testing.assert_close(torch.tensor(curve["val"]), torch.tensor(curve1["val"]), rtol=1e-4, atol=0)
@@ -165,3 +178,32 @@ def test_rank_seeds_differ_by_rank_and_epoch_and_repeat():
     seeds = {rank_seed(7, r, e) for r in range(4) for e in range(10)}
     assert len(seeds) == 40 and rank_seed(7, 1, 3) == rank_seed(7, 1, 3) != rank_seed(8, 1, 3)
     assert all(0 <= s < 2**63 for s in seeds)
+
+
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "data" / "geant4_calogan_eplus_51.h5"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not REFERENCE.is_file(), reason="reference data ../shared/data absent")
+def test_the_command_line_under_torchrun_writes_one_model(tmp_path):
+    """``torchrun --nproc-per-node 2 --no-python showerml fastsim train …``: one model folder, rank 0's log, no
+    scratch left; the run then resumes on one process."""
+    cfg = tmp_path / "small.yaml"
+    cfg.write_text("model: {width: 16, blocks: 1, latent: 2}\ntrain: {epochs: 2, batch_size: 16}\n"
+                   "preprocessing: {calib_showers: 20}\n")
+    showerml = str(Path(sys.executable).with_name("showerml"))
+    args = ["fastsim", "train", "--data", str(REFERENCE), "--model", "vae", "--config", str(cfg), "--out",
+            str(tmp_path / "m")]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
+                        "--no-python", showerml, *args], capture_output=True, text=True, env=env, timeout=600,
+                       check=False)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.count("vae: 2 epochs") == 1  # rank 0 alone reports
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["checkpoints", "config.json", "training.json",
+                                                                   "weights.safetensors"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m", "small.yaml"]
+    cfg.write_text(cfg.read_text().replace("epochs: 2", "epochs: 3"))
+    r = subprocess.run([showerml, *args, "--resume"], capture_output=True, text=True, env=env, timeout=600,
+                       check=False)
+    assert r.returncode == 0 and "vae: 3 epochs" in r.stdout, r.stderr[-2000:]
