@@ -121,11 +121,19 @@ class DaskExecutor(Executor):
         return self.spec.describe()
 
     def close(self) -> None:
+        """Close the client, then the cluster this run started. Best effort: after Ctrl-C the LocalCluster's workers,
+        in the same process group, are already closing on their own, and the cluster's first close can fail on
+        their state; it is tried once more when they are gone."""
+        import time
+
         client, cluster = self._client, self._cluster
         self._client = self._cluster = None
         for thing in (client, cluster):
-            if thing is not None:
+            for attempt in range(2):
+                if thing is None:
+                    break
                 try:
                     thing.close()
-                except (OSError, TimeoutError, RuntimeError):  # already gone: nothing left to stop
-                    pass
+                    break
+                except Exception:  # noqa: BLE001 - closing is best effort; the run's own error is the one to show
+                    time.sleep(1.0 if attempt == 0 else 0.0)
