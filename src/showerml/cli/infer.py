@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from showerml.cli.device import DEVICE, on_device
 from showerml.errors import InputError
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ def _spec(data: Path | None, preset: str, truth: str, observation: str) -> PairS
 
 
 def infer(
+    ctx: typer.Context,
     out: Path = typer.Option(..., "--out", "-o", help="Run folder (model/, metrics.json, posteriors.h5, figures/)."),
     data: Path = typer.Option(None, "--data", "-d", help="Detector file with truth and observation datasets "
                               "(e.g. from showerml simulate dampe --particle e-); without it the Gaussian toy."),
@@ -46,8 +48,10 @@ def infer(
     seed: int = typer.Option(0, "--seed"),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing run folder."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
+    device: str = DEVICE,
 ) -> None:
     """Train q(θ | x) on (truth, observation) pairs and report coverage, calibration error, SBC and z-scores."""
+    out = ctx.with_resource(on_device(device))(out)  # checked first; under torchrun, rank 0 alone writes
     from showerml.inference.posterior import PosteriorConfig
     from showerml.pipelines.infer import run_infer
 
