@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 
+from showerml.cli.device import DEVICE, on_device
 from showerml.errors import InputError
 
 __all__ = ["register", "unfold_app"]
@@ -48,6 +49,7 @@ def _echo(metrics: dict[str, Any]) -> None:
 
 @unfold_app.command("dampe")
 def dampe(
+    ctx: typer.Context,
     out: Path = OUT,
     n_data: int = typer.Option(100_000, "--n-data", help="Data events (DAMPE 2017 broken power law)."),
     n_sim: int = typer.Option(200_000, "--n-sim", help="Simulated events (plain power law, no break)."),
@@ -62,9 +64,11 @@ def dampe(
     seed: int = SEED,
     overwrite: bool = OVERWRITE,
     quiet: bool = QUIET,
+    device: str = DEVICE,
 ) -> None:
     """The DAMPE-like electron spectrum: simulated response, trained on a plain power law, applied to the 2017
     DAMPE spectrum with its break near 0.9 TeV; scores per bin and a broken-power-law fit per method."""
+    out = ctx.with_resource(on_device(device))(out)  # checked first; under torchrun, rank 0 alone writes
     from showerml.pipelines.unfold import DampeUnfoldConfig, run_unfold_dampe
 
     cfg = DampeUnfoldConfig(n_data, n_sim, response_events, train_gamma, bins=bins, iterations=iterations,
@@ -79,6 +83,7 @@ def dampe(
 
 @unfold_app.command("files")
 def files(
+    ctx: typer.Context,
     sim: Path = typer.Option(..., "--sim", help="Simulation file with the truth and measured datasets."),
     data: Path = typer.Option(..., "--data", help="Data file with the measured dataset (and the truth, if known)."),
     truth: str = typer.Option("energy:log10", "--truth", help="Truth dataset DATASET[:TRANSFORM]."),
@@ -91,8 +96,10 @@ def files(
     out: Path = OUT,
     overwrite: bool = OVERWRITE,
     quiet: bool = QUIET,
+    device: str = DEVICE,
 ) -> None:
     """Unfold the data file's measured column with the simulation file's (truth, measured) pairs."""
+    out = ctx.with_resource(on_device(device))(out)  # checked first; under torchrun, rank 0 alone writes
     from showerml.inference.pairs import parse_columns
     from showerml.pipelines.unfold import run_unfold_files
 
