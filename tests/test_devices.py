@@ -55,6 +55,10 @@ def _cli(capsys, monkeypatch, *args: str) -> tuple[int, str, str]:
     ["reco", "train", "ep", "--data", "{data}", "--out", "{out}"],
     ["reco", "evaluate", "ep", "--model", "{data}", "--data", "{data}"],
     ["anomaly", "run", "--data", "{data}", "--out", "{out}"],
+    ["reweight", "--generated", "{data}", "--reference", "{data}", "--out", "{out}"],
+    ["infer", "--out", "{out}"],
+    ["unfold", "dampe", "--out", "{out}"],
+    ["unfold", "files", "--sim", "{data}", "--data", "{data}", "--out", "{out}"],
 ])
 def test_every_training_or_sampling_command_refuses_a_missing_gpu(command, tmp_path: Path, capsys, monkeypatch):
     data = tmp_path / "in.h5"
