@@ -6,23 +6,18 @@ from pathlib import Path
 
 import typer
 
-from showerml.cli.device import DEVICE, on_device
-
 __all__ = ["register", "reweight"]
 
 
 def reweight(
-    ctx: typer.Context,
     generated: Path = typer.Option(..., "--generated", "-g", help="Generated showers (CaloGAN/CaloChallenge file)."),
     reference: Path = typer.Option(..., "--reference", "-r", help="Reference showers of the same geometry."),
     out: Path = typer.Option(..., "--out", "-o", help="Run folder (weights.h5, metrics.json, figures/)."),
     max_events: int = typer.Option(None, "--max-events", help="Use only the first N showers of each file."),
     seed: int = typer.Option(0, "--seed"),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing run folder."),
-    device: str = DEVICE,
 ) -> None:
     """Weights that carry the generated sample onto the reference, with AUC, separation powers and ESS."""
-    out = ctx.with_resource(on_device(device))(out)  # checked first; under torchrun, rank 0 alone writes
     from showerml.pipelines.reweight import run_reweight
 
     res, _ = run_reweight(out, generated, reference, max_events, seed, overwrite)
