@@ -55,7 +55,6 @@ def _cli(capsys, monkeypatch, *args: str) -> tuple[int, str, str]:
     ["reco", "train", "ep", "--data", "{data}", "--out", "{out}"],
     ["reco", "evaluate", "ep", "--model", "{data}", "--data", "{data}"],
     ["anomaly", "run", "--data", "{data}", "--out", "{out}"],
-    ["reweight", "--generated", "{data}", "--reference", "{data}", "--out", "{out}"],
     ["infer", "--out", "{out}"],
     ["unfold", "dampe", "--out", "{out}"],
     ["unfold", "files", "--sim", "{data}", "--data", "{data}", "--out", "{out}"],
