@@ -43,11 +43,13 @@ SAMPLES = (
 )
 
 
-def _simulate(data: Path, workers: int) -> dict[str, float]:
+def _simulate(data: Path, workers: int, needed: set[str], dir_events: int) -> dict[str, float]:
     rates = {}
     for name, det, particle, n, spec, seed in SAMPLES:
+        if name == "herd_e_dir.h5":
+            name, n = _dir_file(dir_events), dir_events
         path = data / name
-        if path.exists():
+        if path.exists() or not any(name.startswith(k) for k in needed):
             continue
         sim = HerdSimulator(particle) if det == "herd" else DampeSimulator(particle, max_clusters=256)
         t0 = time.perf_counter()
@@ -106,12 +108,16 @@ def _summary_ep(run: dict[str, Any]) -> dict[str, Any]:
             for m, v in run["methods"].items()}
 
 
-def herd_direction(data: Path, models: Path, epochs: int, seed: int) -> dict[str, Any]:
+def _dir_file(n: int) -> str:
+    return "herd_e_dir.h5" if n == 2000 else f"herd_e_dir_{n}.h5"
+
+
+def herd_direction(data: Path, models: Path, epochs: int, seed: int, dir_events: int) -> dict[str, Any]:
     task = HerdDirectionTask()
-    s = task.select(load_herd_sample([data / "herd_e_dir.h5"]))
+    s = task.select(load_herd_sample([data / _dir_file(dir_events)]))
     tr, va, _ = _split(s, seed)
     test = task.select(load_herd_sample([data / f"herd_e_{e}.h5" for e in (100, 1000, 10000)]))
-    ctx = RunContext(models / "herd_direction_cnn3d", seed, epochs)
+    ctx = RunContext(models / f"herd_direction_cnn3d_{dir_events}_{epochs}", seed, epochs)
     info = task.train("cnn3d", tr, va, ctx)
     ev = task.evaluate(ctx.out, info, test)
     res = _json(ev.result)
@@ -198,17 +204,23 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=4)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--direction-events", type=int, default=2000, help="e− simulated for the direction training")
+    ap.add_argument("--data", type=Path, default=None, help="sample folder (default: OUT/data)")
     ap.add_argument("--skip", default="", help="comma-separated parts to skip: speed,direction,herd_ep,dampe_ep,"
                                                "reverse")
     args = ap.parse_args()
     skip = set(filter(None, args.skip.split(",")))
-    data, models = args.out / "data", args.out / "models"
+    data, models = args.data or args.out / "data", args.out / "models"
     data.mkdir(parents=True, exist_ok=True)
     models.mkdir(parents=True, exist_ok=True)
     load = os.getloadavg()
     results: dict[str, Any] = {"epochs": args.epochs, "seed": args.seed, "load_at_start": load}
     t0 = time.perf_counter()
-    results["sample_rates_events_per_s"] = _simulate(data, args.workers)
+    needed = {"herd_e_dir"} if "direction" not in skip else set()
+    needed |= {"herd_e_1", "herd_e_10"} if "direction" not in skip else set()
+    needed |= {"herd_e.h5", "herd_p.h5"} if not {"herd_ep", "reverse"} <= skip else set()
+    needed |= {"dampe"} if "dampe_ep" not in skip else set()
+    results["sample_rates_events_per_s"] = _simulate(data, args.workers, needed, args.direction_events)
     if "speed" not in skip:
         results["speed"] = _speed(data, args.workers)
         print(json.dumps(results["speed"]), flush=True)
@@ -216,9 +228,10 @@ def main() -> None:
         (args.out / "results.json").write_text(json.dumps(results, indent=1, default=float))
 
     save()
-    parts = (("direction", "herd_direction", lambda: herd_direction(data, models, args.epochs, args.seed)),
-             ("herd_ep", "herd_ep", lambda: herd_ep(data, models, args.epochs, args.seed, (100.0, 1000.0))),
+    parts = (("herd_ep", "herd_ep", lambda: herd_ep(data, models, args.epochs, args.seed, (100.0, 1000.0))),
              ("dampe_ep", "dampe_ep", lambda: dampe_ep(data, models, args.epochs, args.seed)),
+             ("direction", "herd_direction", lambda: herd_direction(data, models, args.epochs, args.seed,
+                                                                      args.direction_events)),
              ("reverse", "herd_ep_reverse", lambda: herd_ep(data, models, args.epochs, args.seed, (1000.0, 10000.0))))
     for flag, key, run in parts:
         if flag not in skip:

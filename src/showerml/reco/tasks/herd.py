@@ -183,7 +183,7 @@ class HerdEPTask(ReconstructionTask[HerdEPResult]):
         model.fit(bce_loss, (*_inputs(method, tr.arrays), ytr.astype(np.float32)),
                   (*_inputs(method, va.arrays), yva.astype(np.float32)),
                   train_config(ctx.epochs, ctx.seed, description=f"{self.name} {method}", progress=ctx.progress,
-                               batch_size=64), ctx.out / "checkpoints")
+                               batch_size=16), ctx.out / "checkpoints")
         model.save(ctx.out / method)
         return TrainInfo(self.name, method, ctx.seed, len(tr), model.meta["train_seconds"],
                          model.meta["epochs_run"]).write(ctx.out)
@@ -271,10 +271,11 @@ class HerdDirectionTask(ReconstructionTask[HerdDirectionResult]):
         if method == "pca":
             return self.untrained(method, ctx)
         va = self.select(val)
-        model = ArchModel("Calo3DCNN", {"in_channels": 2, "n_scalars": N_SCALARS_HERD, "n_out": 3}, "herd")
+        model = ArchModel("Calo3DCNN", {"in_channels": 2, "n_scalars": N_SCALARS_HERD, "n_out": 3, "zero_head": True},
+                          "herd")
         model.fit(_direction_loss, self._data(tr), self._data(va),
                   train_config(ctx.epochs, ctx.seed, description=f"{self.name} cnn3d", progress=ctx.progress,
-                               batch_size=64, lr=1e-3), ctx.out / "checkpoints")
+                               batch_size=16, lr=1e-3), ctx.out / "checkpoints")
         model.save(ctx.out / "cnn3d")
         return TrainInfo(self.name, method, ctx.seed, len(tr), model.meta["train_seconds"],
                          model.meta["epochs_run"]).write(ctx.out)
