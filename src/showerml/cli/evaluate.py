@@ -50,6 +50,15 @@ def evaluate(
     classifier_epochs: int = typer.Option(
         None, "--classifier-epochs", help="Epochs of the CaloChallenge classifiers, all run (its --cls_n_epochs)."
     ),
+    memory: float = typer.Option(
+        None,
+        "--memory",
+        help="Memory budget in GB: stream the evaluation (chunks sized to the budget; features and classifier "
+        "inputs in scratch HDF5 files, trained from batch by batch) for files larger than memory; same metrics.",
+    ),
+    scratch: Path = typer.Option(
+        None, "--scratch", help="Folder for --memory's scratch files (default: the system's temporary directory)."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
     """Separation powers, classifier test (AUC, JSD), multiclass ranking, FPD and KPD of generated vs reference."""
@@ -66,7 +75,12 @@ def evaluate(
     from showerml.pipelines.evaluate import EvaluateConfig, evaluate_files
 
     names = [part.strip() for label in labels or [] for part in label.split(",")] or None
-    cfg = EvaluateConfig(protocol=protocol, progress=not quiet)
+    if scratch is not None and memory is None:
+        raise InputError("--scratch is the folder of a streaming evaluation: give --memory GB with it")
+    if scratch is not None and not scratch.is_dir():
+        raise InputError(f"--scratch {scratch}: no such folder")
+    cfg = EvaluateConfig(protocol=protocol, progress=not quiet, memory_gb=memory,
+                         scratch_dir=None if scratch is None else str(scratch))
     recipe = (classifier_recipe, classifier_hidden, classifier_layers, classifier_epochs)
     if any(v is not None for v in recipe):
         cfg = _with_recipe(cfg, reference, binning, *recipe)

@@ -43,6 +43,7 @@ the probability on reference showers. Generators are ranked by that share.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -61,9 +62,10 @@ from showerml.features.inputs import (
     voxel_inputs,
 )
 from showerml.io.showers import ShowerData, ShowerFile
-from showerml.metrics.classifier_data import ClassifierData, Source, Transform, build_classifier_data
+from showerml.metrics.classifier_data import CHUNK, ClassifierData, Source, Transform, build_classifier_data
 from showerml.metrics.classifier_nets import LayerProjectionNet, leaky_mlp
 from showerml.metrics.classifier_results import ClassifierResult, MulticlassResult
+from showerml.metrics.scratch import MatrixFile
 from showerml.nn.training import TrainConfig, train
 
 __all__ = [
@@ -210,6 +212,8 @@ def _data(
     rng: np.random.Generator,
     transform: Transform | None = None,
     groups: np.ndarray | None = None,
+    scratch: str | os.PathLike[str] | None = None,
+    chunk: int = CHUNK,
 ) -> ClassifierData:
     return build_classifier_data(
         samples,
@@ -220,6 +224,8 @@ def _data(
         cfg.standardise,
         torch.float16 if cfg.storage == "float16" else torch.float32,
         min_per_class=MIN_PER_CLASS,
+        chunk=chunk,
+        scratch=scratch,
     )
 
 
@@ -237,10 +243,10 @@ def _fit(
         if layer_sizes is None:
             raise InputError("the layer-projection network needs voxel inputs of a geometry (voxel_classifier_test)")
         model = LayerProjectionNet(
-            layer_sizes, data.x.shape[1], n_out, cfg.projections, cfg.hidden, cfg.dropout, cfg.leaky_slope
+            layer_sizes, data.n_inputs, n_out, cfg.projections, cfg.hidden, cfg.dropout, cfg.leaky_slope
         )
     else:
-        model = leaky_mlp(data.x.shape[1], n_out, cfg.hidden, cfg.dropout, cfg.leaky_slope)
+        model = leaky_mlp(data.n_inputs, n_out, cfg.hidden, cfg.dropout, cfg.leaky_slope)
     by_accuracy = cfg.selection == "accuracy"
 
     def loss_fn(m: nn.Module, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
@@ -270,9 +276,10 @@ def _fit(
 
 
 @torch.no_grad()
-def _predict(model: nn.Module, data: ClassifierData, x: torch.Tensor, chunk: int = 8192) -> np.ndarray:
+def _predict(model: nn.Module, data: ClassifierData, k: int, chunk: int = 8192) -> np.ndarray:
+    """The network's outputs on split ``k``, ``chunk`` rows at a time."""
     model.eval()
-    out = [model(data.inputs(x[i : i + chunk])) for i in range(0, len(x), chunk)]
+    out = [model(data.inputs(x)) for x in data.stored_chunks(k, chunk)]
     return torch.cat(out).numpy().astype(np.float64)
 
 
@@ -284,13 +291,17 @@ def _binary(
     transform: Transform | None = None,
     groups: np.ndarray | None = None,
     layer_sizes: Sequence[int] | None = None,
+    scratch: str | os.PathLike[str] | None = None,
+    chunk: int = CHUNK,
 ) -> ClassifierResult:
     t0 = time.perf_counter()
-    data = _data(samples, cfg, np.random.default_rng(seed), transform, groups)
-    model, epochs, best = _fit(data, cfg, seed, description, layer_sizes)
-    (x_val, y_val_t), (x_test, y_test_t) = data.part(1), data.part(2)
-    y_val, y_test = y_val_t.numpy(), y_test_t.numpy()
-    score_val, score_test = _predict(model, data, x_val)[:, 0], _predict(model, data, x_test)[:, 0]
+    data = _data(samples, cfg, np.random.default_rng(seed), transform, groups, scratch, chunk)
+    try:
+        model, epochs, best = _fit(data, cfg, seed, description, layer_sizes)
+        y_val, y_test = data.labels(1), data.labels(2)
+        score_val, score_test = _predict(model, data, 1)[:, 0], _predict(model, data, 2)[:, 0]
+    finally:
+        data.discard()
     iso = IsotonicRegression(y_min=_EPS, y_max=1 - _EPS, out_of_bounds="clip").fit(score_val, y_val)
     p = np.clip(iso.predict(score_test), _EPS, 1 - _EPS)
     bce = float(-np.mean(y_test * np.log(p) + (1 - y_test) * np.log1p(-p)))
@@ -301,7 +312,7 @@ def _binary(
         bce=bce,
         jsd_nats=jsd,
         jsd_bits=jsd / float(np.log(2.0)),
-        n_train=len(data.part(0)[1]),
+        n_train=data.n_classes * data.sizes[0],
         n_test=len(y_test),
         epochs=epochs,
         seconds=time.perf_counter() - t0,
@@ -313,14 +324,16 @@ def _binary(
 
 
 def classifier_test(
-    reference: np.ndarray,
-    generated: np.ndarray,
+    reference: np.ndarray | MatrixFile,
+    generated: np.ndarray | MatrixFile,
     config: ClassifierConfig | None = None,
     seed: int = 0,
     description: str = "classifier",
+    scratch: str | os.PathLike[str] | None = None,
 ) -> ClassifierResult:
-    """Train reference (label 0) vs generated (label 1) on ``(N, d)`` inputs; AUC and JSD on the test split."""
-    return _binary([reference, generated], config or ClassifierConfig(), seed, description)
+    """Train reference (label 0) vs generated (label 1) on ``(N, d)`` inputs (arrays or scratch matrix files); AUC
+    and JSD on the test split. ``scratch``: stream the stored inputs through this folder (bounded memory)."""
+    return _binary([reference, generated], config or ClassifierConfig(), seed, description, scratch=scratch)
 
 
 def voxel_classifier_test(
@@ -331,10 +344,13 @@ def voxel_classifier_test(
     seed: int = 0,
     description: str = "voxel classifier",
     progress: bool = False,
+    scratch: str | os.PathLike[str] | None = None,
+    chunk: int = CHUNK,
 ) -> ClassifierResult:
     """The voxel-level classifier test in ``mode`` (:data:`VOXEL_MODES`, see the module docstring) on showers in
     memory or in files (read in chunks; memory ≈ the stored inputs, 2 bytes × 2n × inputs); ``config`` replaces the
-    mode's settings."""
+    mode's settings; ``scratch`` streams the stored inputs through that folder, files read ``chunk`` showers at a
+    time."""
     if mode not in VOXEL_MODES:
         raise InputError(f"unknown voxel classifier mode '{mode}': use {' or '.join(VOXEL_MODES)}")
     geometry = reference.geometry
@@ -355,16 +371,19 @@ def voxel_classifier_test(
         cfg, groups = config or showerml_voxel_config(), voxel_input_groups(geometry)
     if progress:
         cfg = replace(cfg, progress=True)
-    return _binary([reference, generated], cfg, seed, description, transform, groups, geometry.layer_sizes)
+    return _binary(
+        [reference, generated], cfg, seed, description, transform, groups, geometry.layer_sizes, scratch, chunk
+    )
 
 
 def multiclass_test(
-    reference: np.ndarray,
-    generated: Sequence[np.ndarray],
+    reference: np.ndarray | MatrixFile,
+    generated: Sequence[np.ndarray | MatrixFile],
     labels: Sequence[str],
     config: ClassifierConfig | None = None,
     seed: int = 0,
     description: str = "multiclass",
+    scratch: str | os.PathLike[str] | None = None,
 ) -> MulticlassResult:
     """Softmax classifier over the reference (class 0) and K generators; ranks generators by how much probability
     they take on reference test showers (their "reference share"; 1/(K+1) each if all are perfect)."""
@@ -372,11 +391,13 @@ def multiclass_test(
     if len(generated) != len(labels) or len(generated) < 1:
         raise InputError("give one label per generated sample, and at least one generated sample")
     t0 = time.perf_counter()
-    data = _data([reference, *generated], cfg, np.random.default_rng(seed))
-    model, _, _ = _fit(data, cfg, seed, description)
-    x_test, y_t = data.part(2)
-    y_test = y_t.numpy()
-    logits = _predict(model, data, x_test)
+    data = _data([reference, *generated], cfg, np.random.default_rng(seed), scratch=scratch)
+    try:
+        model, _, _ = _fit(data, cfg, seed, description)
+        y_test = data.labels(2)
+        logits = _predict(model, data, 2)
+    finally:
+        data.discard()
     if logits.shape[1] == 1:  # one generator: a binary network; logit of class 1
         logits = np.concatenate([np.zeros_like(logits), logits], axis=1)
     logp = logits - np.logaddexp.reduce(logits, axis=1, keepdims=True)

@@ -23,15 +23,22 @@ feature offsets, and FD does not depend on it).
 bounded at ≥ 0 (so FPD is never negative); KPD with the quartic kernel ``(x·y/d + 1)⁴`` on 10 batches of 10,000
 drawn with replacement, each from its own generator seeded ``seed + 1000 i``; median and half the 16.275–83.725 %
 inter-quantile range. With the same seed (42 by default) the batches are the ones jetnet draws.
+
+Every distance takes its samples as arrays in memory or as :class:`~showerml.metrics.scratch.MatrixFile` (a
+streaming evaluation's features on disk): then the normalisation comes from the file's column statistics and each
+batch's rows are gathered from the file, several batches per pass, at most ``max_bytes`` of them at a time; the
+batches drawn are the same for the same seed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from showerml.errors import InputError
+from showerml.metrics.scratch import MatrixFile
 
 __all__ = [
     "DistanceResult",
@@ -70,6 +77,100 @@ def _check(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
+#: a sample of features: ``(N, d)`` in memory, or a matrix on disk
+Sample = np.ndarray | MatrixFile
+MAX_BYTES = 1 << 30
+
+
+@dataclass
+class _Rows:
+    """A sample to draw batches from; a matrix file's rows (or an array's, when the other sample is a file) are
+    normalised as they are gathered, ``(x − shift) / scale``."""
+
+    data: Sample
+    shift: np.ndarray | None = None
+    scale: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    @property
+    def d(self) -> int:
+        return int(self.data.shape[1])
+
+    def take(self, indices: list[np.ndarray]) -> list[np.ndarray]:
+        if self.shift is None and self.scale is None and isinstance(self.data, np.ndarray):
+            return [self.data[i] for i in indices]
+        got = self.data.take_many(indices) if isinstance(self.data, MatrixFile) else [self.data[i] for i in indices]
+        out = []
+        for g in got:
+            g = np.asarray(g, dtype=np.float64)
+            if self.shift is not None:
+                g = g - self.shift
+            if self.scale is not None:
+                g = g / self.scale
+            out.append(g)
+        return out
+
+
+def _streamed(*samples: Sample) -> bool:
+    return any(isinstance(a, MatrixFile) for a in samples)
+
+
+def _stats(a: Sample) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Column mean, standard deviation and max |x| of a sample."""
+    if isinstance(a, MatrixFile):
+        return a.mean, a.std, a.abs_max
+    x = np.asarray(a, dtype=np.float64)
+    return x.mean(axis=0), x.std(axis=0), np.max(np.abs(x), axis=0)
+
+
+def _check_files(x: Sample, y: Sample) -> None:
+    for a in (x, y):
+        if not isinstance(a, MatrixFile):
+            _check(np.asarray(a), np.asarray(a))  # finite, 2-D
+    if x.shape[1] != y.shape[1]:
+        raise InputError(f"feature arrays must be (N, d) with the same d, got {x.shape} and {y.shape}")
+
+
+def _standardised(reference: Sample, generated: Sample, normalise: bool) -> tuple[_Rows, _Rows]:
+    """Both samples standardised by the reference's column mean and std (as :func:`standardise_pair`)."""
+    if not (isinstance(reference, MatrixFile) or isinstance(generated, MatrixFile)):
+        x, y = standardise_pair(reference, generated) if normalise else _check(reference, generated)
+        return _Rows(x), _Rows(y)
+    _check_files(reference, generated)
+    if not normalise:
+        return _Rows(reference, np.zeros(reference.shape[1])), _Rows(generated, np.zeros(reference.shape[1]))
+    mu, sd, _ = _stats(reference)
+    sd = np.where(sd > 0, sd, 1.0)
+    return _Rows(reference, mu, sd), _Rows(generated, mu, sd)
+
+
+def _max_normalised(reference: Sample, generated: Sample) -> tuple[_Rows, _Rows]:
+    """Both samples divided by the reference's per-column max |x| (as the challenge's jetnet settings)."""
+    if not (isinstance(reference, MatrixFile) or isinstance(generated, MatrixFile)):
+        x, y = _max_normalise(reference, generated)
+        return _Rows(x), _Rows(y)
+    _check_files(reference, generated)
+    m = _stats(reference)[2].copy()
+    m[m == 0] = 1.0
+    return _Rows(reference, None, m), _Rows(generated, None, m)
+
+
+def _batches(
+    x: _Rows, y: _Rows, draws: list[tuple[np.ndarray, np.ndarray]], max_bytes: int
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The rows of each drawn pair of index arrays, gathered a few pairs at a time (at most ``max_bytes``)."""
+    if not draws:
+        return
+    per = 8 * x.d * (len(draws[0][0]) + len(draws[0][1]))
+    group = max(1, max_bytes // max(per, 1)) if _streamed(x.data, y.data) else 1
+    for start in range(0, len(draws), group):
+        part = draws[start : start + group]
+        xs, ys = x.take([i for i, _ in part]), y.take([j for _, j in part])
+        yield from zip(xs, ys, strict=True)
+
+
 def standardise_pair(reference: np.ndarray, generated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Both samples shifted and scaled by the reference's per-feature mean and std (constant features kept at 0)."""
     x, y = _check(reference, generated)
@@ -99,33 +200,35 @@ def frechet_distance(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def fpd(
-    reference: np.ndarray,
-    generated: np.ndarray,
+    reference: Sample,
+    generated: Sample,
     min_samples: int = 20_000,
     max_samples: int = 50_000,
     n_points: int = 10,
     n_batches: int = 20,
     seed: int | np.random.Generator = 0,
     normalise: bool = True,
+    max_bytes: int = MAX_BYTES,
 ) -> DistanceResult:
     """Fréchet physics distance extrapolated to infinite sample size, with the fit's standard error.
 
     Batch sizes run from ``min_samples`` to ``max_samples`` evenly in 1/N, capped at the smaller sample size;
     each batch is drawn without replacement, ``n_batches`` per size.
     """
-    x, y = standardise_pair(reference, generated) if normalise else _check(reference, generated)
+    x, y = _standardised(reference, generated, normalise)
     n_max = min(max_samples, len(x), len(y))
     n_min = min(min_samples, n_max // 2)
-    if n_min < max(2 * x.shape[1], 20):
+    if n_min < max(2 * x.d, 20):
         raise InputError(
-            f"FPD needs at least {2 * max(2 * x.shape[1], 20)} showers per sample for {x.shape[1]} features, "
+            f"FPD needs at least {2 * max(2 * x.d, 20)} showers per sample for {x.d} features, "
             f"got {min(len(x), len(y))}"
         )
     rng = np.random.default_rng(seed)
     sizes = np.unique((1.0 / np.linspace(1.0 / n_min, 1.0 / n_max, n_points)).astype(int))
     values = []
     for n in sizes:
-        fds = [frechet_distance(_draw(x, n, rng), _draw(y, n, rng)) for _ in range(n_batches)]
+        draws = [(_pick(len(x), n, rng), _pick(len(y), n, rng)) for _ in range(n_batches)]
+        fds = [frechet_distance(a, b) for a, b in _batches(x, y, draws, max_bytes)]
         values.append(float(np.mean(fds)))
     inv = 1.0 / sizes
     coef, cov = np.polyfit(inv, values, 1, cov=True)
@@ -134,8 +237,9 @@ def fpd(
     )
 
 
-def _draw(a: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
-    return a[rng.permutation(len(a))[:n]]
+def _pick(length: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` distinct rows of ``length``, in random order (a draw without replacement)."""
+    return rng.permutation(length)[:n]
 
 
 def _kernel_sum(a: np.ndarray, b: np.ndarray, rows: int = 1024) -> float:
@@ -164,23 +268,25 @@ def mmd2_unbiased(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def kpd(
-    reference: np.ndarray,
-    generated: np.ndarray,
+    reference: Sample,
+    generated: Sample,
     n_batches: int = 10,
     batch_size: int = 5_000,
     seed: int | np.random.Generator = 0,
     normalise: bool = True,
+    max_bytes: int = MAX_BYTES,
 ) -> DistanceResult:
     """Kernel physics distance: median over ``n_batches`` of the unbiased MMD² on batches drawn without replacement.
 
     (Drawing with replacement would put repeated showers into the i ≠ j sums and bias MMD² upwards by O(1/N).)
     """
-    x, y = standardise_pair(reference, generated) if normalise else _check(reference, generated)
+    x, y = _standardised(reference, generated, normalise)
     size = min(batch_size, len(x), len(y))
     if size < 2:
         raise InputError("KPD needs at least two showers per sample")
     rng = np.random.default_rng(seed)
-    values = [mmd2_unbiased(_draw(x, size, rng), _draw(y, size, rng)) for _ in range(n_batches)]
+    draws = [(_pick(len(x), size, rng), _pick(len(y), size, rng)) for _ in range(n_batches)]
+    values = [mmd2_unbiased(a, b) for a, b in _batches(x, y, draws, max_bytes)]
     lo, hi = np.percentile(values, [16.0, 84.0])
     return DistanceResult(float(np.median(values)), float(0.5 * (hi - lo)), tuple(values), (size,))
 
@@ -193,26 +299,25 @@ def _max_normalise(reference: np.ndarray, generated: np.ndarray) -> tuple[np.nda
 
 
 def challenge_fpd(
-    reference: np.ndarray,
-    generated: np.ndarray,
+    reference: Sample,
+    generated: Sample,
     min_samples: int = 10_000,
     max_samples: int = 50_000,
     n_points: int = 10,
     n_batches: int = 20,
     seed: int = 42,
+    max_bytes: int = MAX_BYTES,
 ) -> DistanceResult:
     """FPD with the CaloChallenge evaluation's settings (module docstring): value ≥ 0 and its fit error."""
     from scipy.optimize import curve_fit
 
-    x, y = _max_normalise(reference, generated)
+    x, y = _max_normalised(reference, generated)
     sizes = (1.0 / np.linspace(1.0 / min_samples, 1.0 / max_samples, n_points)).astype(np.int32)
     rng = np.random.default_rng(seed)
     values = []
     for n in sizes:
-        fds = []
-        for _ in range(n_batches):
-            i, j = rng.choice(len(x), size=n), rng.choice(len(y), size=n)
-            fds.append(frechet_distance(x[i], y[j]))
+        draws = [(rng.choice(len(x), size=n), rng.choice(len(y), size=n)) for _ in range(n_batches)]
+        fds = [frechet_distance(a, b) for a, b in _batches(x, y, draws, max_bytes)]
         values.append(float(np.mean(fds)))
     params, cov = curve_fit(
         lambda t, a, b: a + b * t, 1.0 / sizes, values, bounds=([0.0, 0.0], [np.inf, np.inf])
@@ -238,15 +343,22 @@ def _quartic_sum(a: np.ndarray, b: np.ndarray, rows: int = 1024) -> tuple[float,
 
 
 def challenge_kpd(
-    reference: np.ndarray, generated: np.ndarray, n_batches: int = 10, batch_size: int = 10_000, seed: int = 42
+    reference: Sample,
+    generated: Sample,
+    n_batches: int = 10,
+    batch_size: int = 10_000,
+    seed: int = 42,
+    max_bytes: int = MAX_BYTES,
 ) -> DistanceResult:
     """KPD with the CaloChallenge evaluation's settings (module docstring): median MMD² and its error."""
-    x, y = _max_normalise(reference, generated)
+    x, y = _max_normalised(reference, generated)
     m = batch_size
     values = []
+    draws = []
     for b in range(n_batches):
         rng = np.random.default_rng(seed + b * 1000)
-        xs, ys = x[rng.choice(len(x), size=m)], y[rng.choice(len(y), size=m)]
+        draws.append((rng.choice(len(x), size=m), rng.choice(len(y), size=m)))
+    for xs, ys in _batches(x, y, draws, max_bytes):
         sxx, txx = _quartic_sum(xs, xs)
         syy, tyy = _quartic_sum(ys, ys)
         sxy, _ = _quartic_sum(xs, ys)

@@ -13,14 +13,25 @@ and ``showerml`` elsewhere):
   its informative features, FPD/KPD on standardised features.
 
 Every sample is read in chunks (``ShowerFile`` or in-memory ``ShowerData``): only one chunk of voxels, the
-per-shower features and the classifier's stored inputs are held. :func:`evaluate_sources` returns the metrics;
+per-shower features and the classifier's stored inputs are held. With a memory budget (``EvaluateConfig.memory_gb``,
+``showerml evaluate --memory GB``) nothing that grows with the number of showers is held either: the chunks are
+sized to the budget; the feature tables, the FPD/KPD and high-level classifier inputs and the classifiers' stored
+inputs go to scratch HDF5 files (:mod:`showerml.metrics.scratch`) that the histograms read one column at a time,
+the distances a few batches at a time and the training loop one batch at a time. The numbers are those of the
+in-memory path: histograms, separation powers and the challenge's FPD/KPD identical, the classifiers trained on the
+same stored values with the same batches (showerml's FPD/KPD standardise by streamed moments: equal to rounding).
+:func:`evaluate_sources` returns the metrics;
 :func:`evaluate_files` reads and checks the files and writes ``metrics.json``, ``config.json`` and ``report.html``
 into one output folder (nothing is written when an input is bad).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import tempfile
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -58,6 +69,7 @@ from showerml.metrics.evaluation import (
     SampleMetrics,
 )
 from showerml.metrics.histograms import histogram_pair
+from showerml.metrics.scratch import ColumnWriter, LazyColumns, MatrixFile, lazy_table
 
 __all__ = [
     "PROTOCOLS",
@@ -111,12 +123,36 @@ class EvaluateConfig:
     #: what the classifier settings are, for the record (``showerml evaluate --classifier-recipe``); None: the
     #: protocol's own recipe when ``classifier`` and ``voxel_classifier`` are None, else "custom"
     classifier_recipe: str | None = None
+    #: memory budget in GB (10⁹ bytes) of a streaming evaluation (module docstring); None: in memory
+    memory_gb: float | None = None
+    #: where a streaming evaluation's scratch folder is made (None: the system's temporary directory)
+    scratch_dir: str | None = None
 
     def __post_init__(self) -> None:
         if self.protocol not in ("auto", *PROTOCOLS):
             raise InputError(f"unknown protocol '{self.protocol}': use calochallenge, showerml or auto")
         if self.chunk_size < 1:
             raise InputError(f"chunk_size must be positive, got {self.chunk_size}")
+        if self.memory_gb is not None and not (0 < self.memory_gb <= 1e5):
+            raise InputError(f"--memory must be a budget in GB above 0, got {self.memory_gb}")
+
+    def streaming_chunk(self, n_voxels: int) -> int:
+        """Showers per chunk: ``chunk_size``, or under a budget the showers whose voxels, held about
+        :data:`COPIES_PER_CHUNK` times while features and inputs are computed, fill :data:`CHUNK_SHARE` of it."""
+        if self.memory_gb is None:
+            return self.chunk_size
+        fit = int(CHUNK_SHARE * self.memory_gb * 1e9 / (COPIES_PER_CHUNK * 4 * max(n_voxels, 1)))
+        return max(1, min(self.chunk_size, fit))
+
+    def gather_bytes(self) -> int:
+        """Bytes of FPD/KPD batches gathered at once under a budget (a quarter of it)."""
+        return int(0.25 * self.memory_gb * 1e9) if self.memory_gb is not None else 1 << 30
+
+
+#: a chunk's voxels are held about this many times over (float32 voxels, thresholded copy, transforms, features)
+COPIES_PER_CHUNK = 12
+#: the share of a memory budget the chunks of voxels may take
+CHUNK_SHARE = 0.15
 
 
 def default_protocol(geometry: Any) -> str:
@@ -166,6 +202,7 @@ class _Scan:
     voxel_max: float
     mean: np.ndarray
     incident: np.ndarray
+    n: int = 0
 
 
 def _concat(tables: list[FeatureTable], dtype: type[np.floating] = np.float64) -> FeatureTable:
@@ -204,6 +241,43 @@ def _scan(src: Source, size: int, protocol: str) -> _Scan:
                  np.concatenate(incident))
 
 
+def _scan_to_disk(src: Source, size: int, protocol: str, folder: Path, tag: str) -> _Scan:
+    """:func:`_scan` with the feature tables written to ``folder`` chunk by chunk and read back lazily."""
+    geometry = src.geometry
+    sml = ColumnWriter(folder / f"{tag}_showerml.h5")
+    cc = ColumnWriter(folder / f"{tag}_challenge.h5") if protocol == "calochallenge" else None
+    total = np.zeros(geometry.n_voxels, dtype=np.float64)
+    incident: list[np.ndarray] = []
+    vmax = 0.0
+    try:
+        for chunk in _chunks(src, size):
+            sml.append(shower_features(chunk), np.float32)
+            incident.append(np.asarray(chunk.incident, dtype=np.float64))
+            total += chunk.voxels.sum(axis=0, dtype=np.float64)
+            if cc is not None:
+                part = challenge_features([chunk], geometry)
+                cc.append(part.table, np.float64)
+                vmax = max(vmax, part.voxel_max)
+    finally:
+        sml.close()
+        if cc is not None:
+            cc.close()
+    if sml.rows == 0:
+        raise InputError("no showers to compute features of")
+    return _Scan(lazy_table(sml), None if cc is None else lazy_table(cc), vmax, total / sml.rows,
+                 np.concatenate(incident), sml.rows)
+
+
+def _matrix_file(path: Path, table: FeatureTable, n: int, size: int, rows_of: Any) -> MatrixFile:
+    """An input matrix written by row chunks: ``rows_of(table_rows, start, stop)`` for each chunk of a lazy table."""
+    out = MatrixFile(path)
+    columns = cast(LazyColumns, table.columns)
+    for start in range(0, n, size):
+        stop = min(start + size, n)
+        out.append(rows_of(columns.rows(start, stop), start, stop))
+    return out.close()
+
+
 def _distance(result: DistanceResult) -> Distance:
     return Distance.of(result.value, result.error)
 
@@ -213,42 +287,98 @@ def evaluate_sources(
     generated: Mapping[str, Source],
     config: EvaluateConfig | None = None,
     seed: int = 0,
+    scratch: str | os.PathLike[str] | None = None,
 ) -> EvaluationResult:
-    """All metrics of every generated sample against ``reference``; same seed → same numbers."""
+    """All metrics of every generated sample against ``reference``; same seed → same numbers.
+
+    With ``config.memory_gb`` the evaluation streams through the folder ``scratch`` (default: a temporary folder
+    removed when the result is); the result's feature tables read from it."""
     cfg = config or EvaluateConfig()
     if not generated:
         raise InputError("give at least one generated sample to evaluate")
     geometry = reference.geometry
     protocol = default_protocol(geometry) if cfg.protocol == "auto" else cfg.protocol
     threshold = challenge_threshold(geometry) if protocol == "calochallenge" else 0.0
-    labels = list(generated)
     for label, src in generated.items():
         check_compatible(reference, src, "sample", f"'{label}'")
-    ref = _scan(reference, cfg.chunk_size, protocol)
+    if cfg.memory_gb is None:
+        return _evaluate(reference, generated, cfg, seed, protocol, threshold, None)
+    if scratch is not None:
+        return _evaluate(reference, generated, cfg, seed, protocol, threshold, Path(scratch))
+    folder = Path(tempfile.mkdtemp(prefix="showerml-evaluate-", dir=cfg.scratch_dir))
+    try:
+        result = _evaluate(reference, generated, cfg, seed, protocol, threshold, folder)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    weakref.finalize(result, shutil.rmtree, folder, True)
+    return result
+
+
+def _evaluate(
+    reference: Source,
+    generated: Mapping[str, Source],
+    cfg: EvaluateConfig,
+    seed: int,
+    protocol: str,
+    threshold: float,
+    scratch: Path | None,
+) -> EvaluationResult:
+    """:func:`evaluate_sources` after its checks; ``scratch``: the streaming folder (None: in memory)."""
+    geometry = reference.geometry
+    labels = list(generated)
+    chunk = cfg.streaming_chunk(geometry.n_voxels)
+    gather = cfg.gather_bytes()
+
+    def scan_of(src: Source, tag: str) -> _Scan:
+        if scratch is None:
+            return _scan(src, chunk, protocol)
+        return _scan_to_disk(src, chunk, protocol, scratch, tag)
+
+    ref = scan_of(reference, "reference")
     # showerml's FPD draws batches without replacement and needs ≥ 2 showers per feature; the challenge's draws with
     # replacement and the classifier splits set the floor
     needed = cfg.min_showers if protocol == "calochallenge" else max(cfg.min_showers, 4 * max(len(ref.table.names), 10))
     _check_size(_length(reference), "the reference", needed)
     for label, src in generated.items():
         _check_size(_length(src), f"'{label}'", needed)
-    scans = {label: _scan(src, cfg.chunk_size, protocol) for label, src in generated.items()}
+    scans = {label: scan_of(src, f"generated_{k}") for k, (label, src) in enumerate(generated.items())}
     used = informative_features(ref.table)
     v_edges = voxel_edges(threshold, ref.voxel_max) if protocol == "calochallenge" else None
     ref_vox_counts = (
-        voxel_histogram(_chunks(reference, cfg.chunk_size), v_edges, threshold) if v_edges is not None else None
+        voxel_histogram(_chunks(reference, chunk), v_edges, threshold) if v_edges is not None else None
     )
+
+    def hl_inputs_of(s: _Scan, tag: str) -> np.ndarray | MatrixFile:
+        """The high-level classifier's and (calochallenge) FPD/KPD inputs; a scratch file when streaming."""
+        if protocol == "calochallenge":
+            assert s.challenge is not None
+            if scratch is None:
+                return challenge_fpd_inputs(s.challenge, geometry)
+            return _matrix_file(scratch / f"{tag}_hl.h5", s.challenge, s.n, chunk,
+                                lambda t, a, b: challenge_fpd_inputs(t, geometry))
+        if scratch is None:
+            return high_level_inputs(cast(ShowerData, _Incident(s.incident)), s.table, used)
+        return _matrix_file(scratch / f"{tag}_hl.h5", s.table, s.n, chunk,
+                            lambda t, a, b: high_level_inputs(cast(ShowerData, _Incident(s.incident[a:b])), t, used))
+
+    def features_of(s: _Scan, tag: str) -> np.ndarray | MatrixFile:
+        """showerml's informative features (its FPD/KPD inputs)."""
+        if scratch is None:
+            return s.table.matrix(used)
+        return _matrix_file(scratch / f"{tag}_features.h5", s.table, s.n, chunk, lambda t, a, b: t.matrix(used))
+
+    ref_hl = hl_inputs_of(ref, "reference")
     if protocol == "calochallenge":
-        assert ref.challenge is not None
         hl_clf = cfg.classifier or calochallenge_voxel_config()
-        ref_hl = challenge_fpd_inputs(ref.challenge, geometry)
     else:
         hl_clf = cfg.classifier or ClassifierConfig()
-        ref_hl = high_level_inputs(cast(ShowerData, _Incident(ref.incident)), ref.table, used)
     if cfg.progress:
         hl_clf = replace(hl_clf, progress=True)
     seeds = np.random.SeedSequence(seed).spawn(len(labels) + 1)
     per_gen: dict[str, SampleMetrics] = {}
-    hl_inputs: dict[str, np.ndarray] = {}
+    hl_inputs: dict[str, np.ndarray | MatrixFile] = {}
+    ref_feat: np.ndarray | MatrixFile | None = None
     challenge_hists: dict[str, ChallengeHistograms] = {}
     for k, label in enumerate(labels):
         src, scan = generated[label], scans[label]
@@ -261,24 +391,24 @@ def evaluate_sources(
             assert ref.challenge is not None and scan.challenge is not None
             counts = None
             if v_edges is not None and ref_vox_counts is not None:
-                counts = (ref_vox_counts, voxel_histogram(_chunks(src, cfg.chunk_size), v_edges, threshold))
+                counts = (ref_vox_counts, voxel_histogram(_chunks(src, chunk), v_edges, threshold))
             hists = challenge_histograms(ref.challenge, scan.challenge, threshold, counts, v_edges)
             challenge_hists[label] = hists
             separation = hists.separation_powers(official_only=True)
             extra = {n: v for n, v in hists.separation_powers().items() if n not in separation}
-            hl_inputs[label] = challenge_fpd_inputs(scan.challenge, geometry)
         else:
             separation, sep_sml = sep_sml, {}
-            hl_inputs[label] = high_level_inputs(cast(ShowerData, _Incident(scan.incident)), scan.table, used)
+        hl_inputs[label] = hl_inputs_of(scan, f"generated_{k}")
         low = high = None
         if cfg.voxel_level:
-            res = voxel_classifier_test(
-                reference, src, protocol, cfg.voxel_classifier, s_clf, f"{label}: voxel classifier", cfg.progress
+            low = voxel_classifier_test(
+                reference, src, protocol, cfg.voxel_classifier, s_clf, f"{label}: voxel classifier", cfg.progress,
+                scratch, chunk,
             )
-            low = res
         if cfg.high_level:
-            res = classifier_test(ref_hl, hl_inputs[label], hl_clf, s_clf + 1, f"{label}: high-level classifier")
-            high = res
+            high = classifier_test(
+                ref_hl, hl_inputs[label], hl_clf, s_clf + 1, f"{label}: high-level classifier", scratch
+            )
         fpd_d = kpd_d = Distance()  # not computed
         if cfg.distances and protocol == "calochallenge":
             f = challenge_fpd(
@@ -288,16 +418,20 @@ def evaluate_sources(
                 cfg.challenge_fpd_max_samples,
                 cfg.fpd_points,
                 cfg.fpd_batches,
+                max_bytes=gather,
             )
             fpd_d = _distance(f)
-            kpd_d = _distance(challenge_kpd(ref_hl, hl_inputs[label], cfg.kpd_batches, cfg.challenge_kpd_batch_size))
+            kpd_d = _distance(challenge_kpd(ref_hl, hl_inputs[label], cfg.kpd_batches, cfg.challenge_kpd_batch_size,
+                                            max_bytes=gather))
         elif cfg.distances:
-            ref_feat, gen_feat = ref.table.matrix(used), scan.table.matrix(used)
+            ref_feat = features_of(ref, "reference") if ref_feat is None else ref_feat
+            gen_feat = features_of(scan, f"generated_{k}")
             f = fpd(
-                ref_feat, gen_feat, cfg.fpd_min_samples, cfg.fpd_max_samples, cfg.fpd_points, cfg.fpd_batches, s_fpd
+                ref_feat, gen_feat, cfg.fpd_min_samples, cfg.fpd_max_samples, cfg.fpd_points, cfg.fpd_batches, s_fpd,
+                max_bytes=gather,
             )
             fpd_d = _distance(f)
-            kpd_d = _distance(kpd(ref_feat, gen_feat, cfg.kpd_batches, cfg.kpd_batch_size, s_kpd))
+            kpd_d = _distance(kpd(ref_feat, gen_feat, cfg.kpd_batches, cfg.kpd_batch_size, s_kpd, max_bytes=gather))
         mean, worst = SampleMetrics.summary(separation)
         per_gen[label] = SampleMetrics(
             n_showers=_length(src),
@@ -315,7 +449,8 @@ def evaluate_sources(
     multiclass = None
     if cfg.multiclass and len(labels) >= 2:
         mc = multiclass_test(
-            ref_hl, [hl_inputs[lab] for lab in labels], labels, hl_clf, _seed_int(seeds[-1]), "multiclass (high level)"
+            ref_hl, [hl_inputs[lab] for lab in labels], labels, hl_clf, _seed_int(seeds[-1]),
+            "multiclass (high level)", scratch,
         )
         multiclass = mc
     recipe = cfg.classifier_recipe
@@ -401,7 +536,30 @@ def evaluate_files(
         gens[name] = data
     if cfg.protocol == "calochallenge":
         challenge_threshold(ref.geometry)  # a one-line error for geometries the protocol does not cover
-    result = evaluate_sources(ref, gens, cfg, seed)
+    with contextlib.ExitStack() as stack:
+        scratch = None
+        if cfg.memory_gb is not None:  # the scratch folder lives until the report has read the features
+            scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="showerml-evaluate-", dir=cfg.scratch_dir))
+        return _evaluate_and_write(ref, gens, names, gen_paths, reference, binning, max_events, seed, cfg, run,
+                                   report, scratch)
+
+
+def _evaluate_and_write(
+    ref: ShowerFile,
+    gens: dict[str, Source],
+    names: list[str],
+    gen_paths: list[Path],
+    reference: str | os.PathLike[str],
+    binning: str | os.PathLike[str] | None,
+    max_events: int | None,
+    seed: int,
+    cfg: EvaluateConfig,
+    run: RunFolder,
+    report: bool,
+    scratch: str | None,
+) -> EvaluationMetrics:
+    """The evaluation of :func:`evaluate_files` and its outputs."""
+    result = evaluate_sources(ref, gens, cfg, seed, scratch)
     metrics = replace(
         result.metrics,
         reference=replace(result.metrics.reference, path=str(reference)),
