@@ -51,27 +51,32 @@ SIM = CaloGANSimulator("e+", chunk_size=20)
 SPECTRUM = parse_spectrum("uniform:1,100")
 
 
-def test_same_bytes_for_local_1_local_2_and_dask_2(tmp_path: Path, dask_address: str) -> None:
-    """5 chunks of 20 (the last 12), seed 11: the three files are byte-identical (the file's config carries no
-    execution option)."""
-    runs = {
-        "local1": ExecutorSpec("local", 1),
-        "local2": ExecutorSpec("local", 2),
-        "dask2": executor_spec("dask", 2, dask_address),
-    }
+def _same_bytes(tmp_path: Path, runs: dict[str, ExecutorSpec]) -> None:
+    """5 chunks of 20 (the last 12), seed 11, through each executor: byte-identical files (the file's config carries
+    no execution option)."""
     digests = {}
     for name, spec in runs.items():
         out = simulate_to_file(SIM, 92, SPECTRUM, 11, tmp_path / f"{name}.h5", progress=False, executor=spec,
                                settings={"n": 92, "seed": 11})
         digests[name] = md5(out)
     assert len(set(digests.values())) == 1, digests
-    with h5py.File(tmp_path / "dask2.h5") as f:
+    with h5py.File(tmp_path / f"{name}.h5") as f:
         assert f["energy"].shape == (92, 1) and f.attrs["n_events"] == 92
 
 
+def test_same_bytes_for_local_1_and_dask_2(tmp_path: Path, dask_address: str) -> None:
+    _same_bytes(tmp_path, {"local1": ExecutorSpec("local", 1), "dask2": executor_spec("dask", 2, dask_address)})
+
+
+@pytest.mark.slow  # a process pool starts besides the cluster (local ×1 vs ×2 is also in test_calogan's fast tests)
+def test_same_bytes_for_local_1_local_2_and_dask_2(tmp_path: Path, dask_address: str) -> None:
+    _same_bytes(tmp_path, {"local1": ExecutorSpec("local", 1), "local2": ExecutorSpec("local", 2),
+                           "dask2": executor_spec("dask", 2, dask_address)})
+
+
 def test_the_byte_comparison_can_fail(tmp_path: Path) -> None:
-    a = simulate_to_file(SIM, 40, SPECTRUM, 11, tmp_path / "a.h5", progress=False)
-    b = simulate_to_file(SIM, 40, SPECTRUM, 12, tmp_path / "b.h5", progress=False)
+    a = simulate_to_file(SIM, 20, SPECTRUM, 11, tmp_path / "a.h5", progress=False)
+    b = simulate_to_file(SIM, 20, SPECTRUM, 12, tmp_path / "b.h5", progress=False)
     assert md5(a) != md5(b)
 
 
