@@ -7,7 +7,8 @@ showers, seed, global batch size (256), epochs and learning rate; the 1-process 
 intra-op threads (``THREADS`` = 2), each of the 2 processes uses ``THREADS / 2``; a third run, 1 process with
 ``THREADS / 2`` threads, gives the scaling of the same per-process work.
 
-Prints one JSON line per figure: training throughput of each configuration (showers/s over the epochs, the training
+Prints one JSON line per figure (``benchmark``, ``value``, ``unit``, ``anchor`` — the issue's target where there is
+one — ``ratio`` and context): training throughput of each configuration (showers/s over the epochs, the training
 loop's own clock), the ratio (target ≥ 1.5), the per-epoch validation losses of both runs and their largest relative
 difference (the losses differ through the dequantisation noise, drawn per rank), and what a GPU run would need,
 from a profile of one training step on the CPU: parameters, optimiser state, activation memory per batch (the
@@ -43,9 +44,10 @@ def _env(name: str, default: float) -> float:
     return float(os.environ.get(f"SHOWERML_BENCH_DDP_{name}", default))
 
 
-def emit(benchmark: str, value: float | None, unit: str, **extra: object) -> None:
+def emit(benchmark: str, value: float | None, unit: str, anchor: float | None = None, **extra: object) -> None:
+    ratio = None if value is None or not anchor else round(value / anchor, 4)
     print(json.dumps({"benchmark": benchmark, "value": None if value is None else round(float(value), 5),
-                      "unit": unit, **extra}), flush=True)
+                      "unit": unit, "anchor": anchor, "ratio": ratio, **extra}), flush=True)
 
 
 def _data(n: int, path: Path) -> Path:
@@ -163,7 +165,7 @@ def main() -> None:
          loop_seconds=round(one_half["seconds"], 2))
     emit("ddp_throughput_2proc_gloo", rate2, "showers/s", **common, loop_seconds=round(two["seconds"], 2),
          wall_seconds=round(two["wall"], 2))
-    emit("ddp_speedup_2proc", rate2 / rate1, "x", target=TARGET_SPEEDUP, passed=rate2 / rate1 >= TARGET_SPEEDUP,
+    emit("ddp_speedup_2proc", rate2 / rate1, "x", TARGET_SPEEDUP, passed=rate2 / rate1 >= TARGET_SPEEDUP,
          vs_1proc_half_threads=round(rate2 / rate_half, 3), **common)
     diff = max(abs(a - b) / max(abs(a), 1e-12) for a, b in zip(one["val"], two["val"], strict=True))
     emit("ddp_val_loss_max_rel_diff", diff, "fraction", val_1proc=[round(v, 4) for v in one["val"]],
