@@ -205,3 +205,15 @@ def test_a_task_error_reaches_the_caller(dask_address: str) -> None:
 
     with open_executor(executor_spec("dask", 2, dask_address)) as ex, pytest.raises(ValueError, match="domain"):
         list(ex.map(math.sqrt, [4.0, -1.0, 9.0]))
+
+
+def test_a_scheduler_without_workers_is_one_line(tmp_path: Path, capsys, monkeypatch) -> None:
+    """A scheduler that answers but has no worker would leave the run waiting for ever: one line after the timeout."""
+    LocalCluster = pytest.importorskip("distributed").LocalCluster
+    monkeypatch.setattr("showerml.execution.spec.CONNECT_TIMEOUT_S", 1.0)
+    with LocalCluster(n_workers=0, processes=False, protocol="tcp://", dashboard_address=None,
+                      silence_logs=logging.CRITICAL) as empty:
+        code, _, err = cli(capsys, monkeypatch, "simulate", "calogan", "--out", str(tmp_path / "x.h5"), "--n", "5",
+                           "--executor", "dask", "--scheduler", empty.scheduler_address)
+    assert code == 2 and f"the Dask scheduler at {empty.scheduler_address} has no worker after 1 s" in err, err
+    assert err.count("\n") == 1 and list(tmp_path.iterdir()) == []
