@@ -37,7 +37,7 @@ def test_inputs_have_the_documented_shapes(sample: RecoSample) -> None:
     nodes, mask = herd_points(sample.arrays, 64)
     assert nodes.shape == (n, 64, 6) and mask.shape == (n, 64)
     assert ((mask == 1) == (nodes[..., 5] == 1)).all()
-    assert herd_scalars(sample.arrays).shape == (n, 6)
+    assert herd_scalars(sample.arrays).shape == (n, 11)
 
 
 def test_tasks_refuse_another_detectors_events(sample: RecoSample) -> None:

@@ -19,15 +19,16 @@ import numpy as np
 
 from showerml.detectors.dampe import geometry as dgeo
 from showerml.detectors.herd import geometry as geo
+from showerml.detectors.physics.materials import LYSO
 from showerml.errors import InputError
 from showerml.io.herd import dense_calo, read_herd
 from showerml.reco.data import RecoSample
 from showerml.reco.herd_direction import principal_axes
 
 __all__ = ["load_herd_sample", "sample_detector", "herd_images", "herd_points", "herd_scalars", "dampe_points",
-           "N_SCALARS_HERD"]
+           "shower_moments", "N_SCALARS_HERD"]
 
-N_SCALARS_HERD = 6
+N_SCALARS_HERD = 11
 
 
 def load_herd_sample(paths: Sequence[str | os.PathLike[str]], max_events: int | None = None) -> RecoSample:
@@ -85,14 +86,37 @@ def herd_points(arrays: dict[str, np.ndarray], k: int = 128) -> tuple[np.ndarray
 
 
 def herd_scalars(arrays: dict[str, np.ndarray]) -> np.ndarray:
-    """(N, 6) float32: log10(ΣE / 100 GeV), log(1 + outer charge-layer signal)/3, the classical principal axis
-    (3, sign: pointing down-range of the energy centroid), log10(hit cubes)/3."""
+    """(N, 11) float32: log10(ΣE / 100 GeV), log(1 + outer charge-layer signal)/3, the classical principal axis
+    (3, oriented downward), log10(hit cubes)/3, and the five classical shower moments (:func:`shower_moments`,
+    scaled to O(1)) — as the DAMPE CNN sees the classical ζ among its scalars."""
     e = arrays["calo_energy"].astype(np.float64)
     total = np.maximum(e.sum(axis=1), 1e-9)
     axis = principal_axes(arrays["calo_index"], arrays["calo_energy"])
     sig = np.log1p(arrays["tracker_signal"][:, 1].astype(np.float64)) / 3.0
     n = np.log10(np.maximum(arrays["calo_n_hits"].astype(np.float64), 1.0)) / 3.0
-    return np.column_stack([np.log10(total / 1e5), sig, axis, n]).astype(np.float32)
+    mom = shower_moments(arrays) / np.array([2.0, 10.0, 1.0, 1.0, 3.0])
+    return np.column_stack([np.log10(total / 1e5), sig, axis, n, mom]).astype(np.float32)
+
+
+def shower_moments(arrays: dict[str, np.ndarray]) -> np.ndarray:
+    """(N, 5) classical shower moments about the √E principal axis: transverse RMS / R_M, longitudinal RMS / X0, the
+    largest cube's share, the share within 30 mm of the axis, log10 of the hit cubes."""
+    idx = arrays["calo_index"].astype(np.int64)
+    valid = idx >= 0
+    e = np.where(valid, arrays["calo_energy"].astype(np.float64), 0.0)
+    total = np.maximum(e.sum(axis=1), 1e-9)
+    axis = principal_axes(idx, e, 0.5)
+    pos = geo.cube_centres(np.where(valid, idx, 0))
+    mean = (e[..., None] * pos).sum(axis=1) / total[:, None]
+    d = pos - mean[:, None]
+    along = (d * axis[:, None]).sum(axis=2)
+    perp = np.linalg.norm(d - along[..., None] * axis[:, None], axis=2)
+    rms_t = np.sqrt((e * perp**2).sum(axis=1) / total) / LYSO.moliere_radius
+    rms_l = np.sqrt((e * along**2).sum(axis=1) / total) / LYSO.x0
+    top = e.max(axis=1) / total
+    core = (e * (perp < geo.PITCH)).sum(axis=1) / total
+    n = np.log10(np.maximum(valid.sum(axis=1), 1))
+    return np.column_stack([rms_t, rms_l, top, core, n])
 
 
 def dampe_points(bgo: np.ndarray, k: int = 48) -> tuple[np.ndarray, np.ndarray]:
