@@ -59,7 +59,10 @@ def integrate_madnis(integrand: Integrand, calls: int, seed: int = 0, config: Ma
         minimum_buffer_size=cfg.batch, buffered_steps=cfg.buffered_steps,
     )
     steps = max(1, int(cfg.train_fraction * calls) // cfg.batch)
-    integrator.train(steps * (1 + cfg.buffered_steps))  # MadNIS counts its buffered steps as steps
+    # MadNIS counts buffered steps as steps and starts them only once its buffer is full: step until the next fresh
+    # batch would pass our training share
+    while integrator.step_type_count != 0 or f.calls + cfg.batch <= steps * cfg.batch:
+        integrator.train_step()
     calls_training = f.calls
     frozen, weights, points = [], [], []
     while f.remaining >= 2:
