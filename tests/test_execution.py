@@ -217,3 +217,18 @@ def test_a_scheduler_without_workers_is_one_line(tmp_path: Path, capsys, monkeyp
                            "--executor", "dask", "--scheduler", empty.scheduler_address)
     assert code == 2 and f"the Dask scheduler at {empty.scheduler_address} has no worker after 1 s" in err, err
     assert err.count("\n") == 1 and list(tmp_path.iterdir()) == []
+
+
+def test_execution_options_from_a_config_file_are_not_saved(tmp_path: Path, dask_address: str, capsys,
+                                                             monkeypatch) -> None:
+    import json
+
+    config = tmp_path / "site.yaml"
+    config.write_text(yaml.safe_dump({"executor": "dask", "scheduler": dask_address, "workers": 2, "n": 25}))
+    out = tmp_path / "x.h5"
+    code, printed, err = cli(capsys, monkeypatch, "simulate", "calogan", "--out", str(out), "--config", str(config))
+    assert code == 0 and f"dask at {dask_address}" in printed, err
+    with h5py.File(out) as f:
+        saved = json.loads(f.attrs["config"])
+        assert f.attrs["n_events"] == 25
+    assert saved["n"] == 25 and not {"executor", "scheduler", "workers", "cluster", "cluster_config"} & set(saved)
