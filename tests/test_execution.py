@@ -193,7 +193,7 @@ def test_slurm_job_script_from_the_yaml(tmp_path: Path) -> None:
     path = tmp_path / "slurm.yaml"
     path.write_text(yaml.safe_dump(SLURM))
     kwargs = job_kwargs(read_cluster_config("slurm", path))
-    with SLURMCluster(scheduler_options={"dashboard": False}, **kwargs) as cluster:
+    with SLURMCluster(scheduler_options={"dashboard_address": ":0"}, **kwargs) as cluster:
         script = cluster.job_script()
     for line in ("#SBATCH -p short", "#SBATCH -A myproj", "#SBATCH -t 01:00:00", "source venv/bin/activate",
                  "--nworkers 4", "--nthreads 1"):
