@@ -11,6 +11,7 @@ stopped keeps what it measured. Targets (same calls, seeds and hardware for ever
 - at least as good as MadNIS (ESS/N) on every integrand of the suite; and where VEGAS stays better.
 
 Environment: ``SHOWERML_BENCH_CALLS`` (default 1e6), ``SHOWERML_BENCH_SEEDS`` (pull seeds, default 20),
+``SHOWERML_BENCH_BATCH`` (training batch of NIS and MadNIS, default 10⁴),
 ``SHOWERML_BENCH_INTEGRANDS`` (comma list for the side-by-side table, default below), ``SHOWERML_BENCH_METHODS``
 (default all), ``SHOWERML_BENCH_PULL_METHODS`` (default nis,vegas), ``SHOWERML_BENCH_STAGES`` (table,pulls).
 Torch runs on one thread (the machine is shared); wall times are per method and say nothing across machines.
@@ -56,7 +57,8 @@ def _run(method: str, name: str, calls: int, seed: int, out: Path) -> dict[str, 
     from showerml.integration.registry import get_integrand
 
     g = get_integrand(name)
-    r = runners(NISConfig())[method](g, calls, seed, False)
+    batch = int(os.environ.get("SHOWERML_BENCH_BATCH", "10000"))
+    r = runners(NISConfig(batch=batch, eval_batch=max(batch, 100_000)))[method](g, calls, seed, False)
     row = {**r.to_json(), "factorisable": g.factorisable, "load": os.getloadavg()[0]}
     row.pop("iterations")
     _record(out, row)
