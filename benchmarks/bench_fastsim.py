@@ -156,7 +156,8 @@ def diffusion_diagnosis(base: Path) -> None:
     last ``DIAG_NREF`` are the reference) and epochs (``DIAG_EPOCHS``);
     the error of each one's denoised prediction ``D(y + σn; σ)`` on held-out showers per noise level σ, then voxel
     and high-level AUC of DDPM samples with and without the range clip, with 100 DDIM steps, the DDPM network driven
-    by EDM's Heun sampler (the sampler swapped, the training kept), and the EDM model at several sampler settings."""
+    by EDM's Heun sampler (the sampler swapped, the training kept), and the EDM model at several sampler settings;
+    then the calibration stage ablated (cuts only; none) on the EDM model's DPM-Solver++(2M) 16-step samples."""
     import math
     import time
 
@@ -225,8 +226,13 @@ def diffusion_diagnosis(base: Path) -> None:
     edm.denoise = ddpm_denoiser  # type: ignore[method-assign]
     run("ddpm_network_edm_heun16", edm, sampler="heun", steps=16)
     edm.denoise = edm_denoise  # type: ignore[method-assign]
-    for sampler, steps in (("heun", 16), ("dpmpp2m", 8), ("euler", 32), ("heun", 64)):
+    for sampler, steps in (("heun", 16), ("dpmpp2m", 8), ("euler", 32), ("heun", 64), ("dpmpp2m", 16)):
         run(f"edm_{sampler}{steps}", edm, sampler=sampler, steps=steps)
+    # the calibration stage ablated on the last setting: cuts only, and no calibration at all
+    edm.prep.config.calibration = "cut"
+    run("edm_dpmpp2m16_calibration_cut", edm)
+    edm.prep.config.calib_showers = 0
+    run("edm_dpmpp2m16_no_calibration", edm)
     result = evaluate_showers(ref, samples, EvaluateConfig(multiclass=False, distances=False), 0)
     for name, m in result.metrics.generated.items():
         worst = sorted(m.separation_power.items(), key=lambda kv: -kv[1])[:5]
