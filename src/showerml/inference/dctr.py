@@ -18,6 +18,7 @@ import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.isotonic import IsotonicRegression
 from sklearn.metrics import roc_auc_score
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from showerml.errors import InputError
 
@@ -121,7 +122,13 @@ class DctrResult:
 
 
 def dctr(ref: np.ndarray, gen: np.ndarray, names: list[str] | None = None, seed: int = 0) -> DctrResult:
-    """Cross-fitted DCTR weights for ``gen`` and the before/after comparison (module docstring)."""
+    """Cross-fitted DCTR weights for ``gen`` and the before/after comparison (module docstring); one OpenMP thread
+    (spinning threads stall on a shared, oversubscribed machine)."""
+    with threadpool_limits(1):
+        return _dctr(ref, gen, names, seed)
+
+
+def _dctr(ref: np.ndarray, gen: np.ndarray, names: list[str] | None, seed: int) -> DctrResult:
     w = cross_fitted_weights(ref, gen, seed)
     names = names or [f"x{i}" for i in range(ref.shape[1])]
     before = {n: weighted_separation_power(ref[:, i], gen[:, i]) for i, n in enumerate(names)}

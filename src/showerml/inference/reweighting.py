@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from showerml.errors import InputError
 
@@ -33,7 +34,8 @@ def density_ratio(x0: np.ndarray, x1: np.ndarray, w0: np.ndarray | None = None, 
     w = np.concatenate([wa / wa.sum(), wb / wb.sum()]) * (len(a) + len(b)) / 2
     clf = HistGradientBoostingClassifier(max_iter=max_iter, min_samples_leaf=min_samples_leaf, random_state=seed,
                                          early_stopping=False)
-    clf.fit(x, y, sample_weight=w)
     e = a if evaluate is None else (evaluate[:, None] if np.ndim(evaluate) == 1 else np.asarray(evaluate))
-    d = np.clip(clf.predict_proba(e)[:, 1], _CLIP, 1 - _CLIP)
+    with threadpool_limits(1):  # OpenMP's spinning threads stall on a shared, oversubscribed machine
+        clf.fit(x, y, sample_weight=w)
+        d = np.clip(clf.predict_proba(e)[:, 1], _CLIP, 1 - _CLIP)
     return d / (1 - d)
