@@ -142,6 +142,8 @@ def test_a_missing_shard_is_reported(tmp_path: Path) -> None:
         check_sharded(out)
     with h5py.File(out) as f:  # what a reader would see: the VDS fill value, never silent zeros
         assert np.isnan(f["layer_0"][40:60]).all() and np.isfinite(f["layer_0"][:40]).all()
+    with pytest.raises(DataFileError, match="shard-000002.h5 is missing"):  # the project's reader says so
+        load_showers(out)
 
 
 def test_shards_folder_that_is_a_file_is_one_line(tmp_path: Path, capsys, monkeypatch) -> None:

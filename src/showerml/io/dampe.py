@@ -12,6 +12,7 @@ import numpy as np
 from showerml.detectors.dampe.layout import DAMPE_LAYOUT, DampeLayout
 from showerml.errors import DataFileError
 from showerml.io.hdf5 import open_h5
+from showerml.io.shards import check_sharded
 
 __all__ = ["DampeEvents", "check_dampe_layout", "read_dampe"]
 
@@ -73,6 +74,8 @@ def read_dampe(path: str | os.PathLike[str], events: slice | None = None) -> Dam
         sel = events if events is not None else slice(None)
         arrays = {k: f[k][sel] for k in DAMPE_LAYOUT.datasets}
         attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
+    if "shard_run" in attrs:  # a joined file of shards: every shard present and of this run
+        check_sharded(path)
     for key, array in arrays.items():
         if array.dtype.kind == "f":
             bad = ~np.isfinite(array.reshape(len(array), -1)).all(axis=1)

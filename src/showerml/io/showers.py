@@ -22,6 +22,7 @@ from showerml.errors import DataFileError, InputError
 from showerml.geometry import Geometry
 from showerml.io.hdf5 import EventWriter, open_h5, plain_attr
 from showerml.io.layouts import CALOCHALLENGE, CALOGAN, Layout, check_values, detect_layout
+from showerml.io.shards import check_sharded
 
 __all__ = ["ShowerData", "ShowerFile", "arrays_to_showers", "load_showers", "write_showers"]
 
@@ -75,6 +76,8 @@ class ShowerFile:
                 self.n_events = min(self.n_events, max_events)
             self.attrs = {k: plain_attr(v) for k, v in f.attrs.items()}
             n_vox = f["showers"].shape[1] if self.layout is CALOCHALLENGE else None
+        if "shard_run" in self.attrs:  # a joined file of shards: every shard present and of this run
+            check_sharded(self.path)
         self.geometry = self._geometry(n_vox, binning)
 
     def _geometry(self, n_vox: int | None, binning: str | os.PathLike[str] | None) -> Geometry:
