@@ -212,8 +212,8 @@ def _run_models(run: RunFolder, cfg: BenchConfig, train_data: ShowerData, refere
                 model.calibrate(train_data, cfg.seed)
             rows[name], generated[name] = _sample_and_time(model, entry, name, seconds, reference, timing_energies,
                                                            out_dir, cfg, say)
-        if entry.variants:
-            model.set_sampling(**own)
+        if entry.variants and any(model_class(e.kind).requires == entry.kind for e in cfg.models):
+            model.set_sampling(**own)  # a model built from this one gets it as trained, calibration included
             model.calibrate(train_data, cfg.seed)
     say(f"evaluating {len(generated)} samples against {len(reference)} reference showers")
     result = evaluate_showers(reference, generated, cfg.evaluate, cfg.seed)
