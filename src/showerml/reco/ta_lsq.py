@@ -78,8 +78,9 @@ def _minuit(safe: Callable[[np.ndarray], np.ndarray], p0: np.ndarray, x_scale: n
     m.errordef = Minuit.LEAST_SQUARES
     m.errors = np.abs(x_scale) if x_scale is not None else np.maximum(0.1 * np.abs(p0), 1e-3)
     m.print_level = 0
-    m.migrad(ncall=200 * (len(p0) + 1))
-    m.hesse()
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # MIGRAD's trial steps may overflow; the
+        m.migrad(ncall=200 * (len(p0) + 1))  # residuals of such points are mapped to 1e6 by ``safe``
+        m.hesse()
     cov = np.array(m.covariance) if m.covariance is not None else np.full((len(p0), len(p0)), np.nan)
     params = np.array(m.values)
     diag = np.diag(cov)
