@@ -22,9 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from showerml.reco.data import RecoSample, split_indices
+from showerml.reco.data import RecoSample, load_sample, split_indices
 from showerml.reco.registry import get_task
-from showerml.reco.ta_data import load_ta_sample
 from showerml.reco.task import RunContext, TrainInfo
 
 
@@ -42,7 +41,7 @@ def cached_sample(data: Path, max_events: int | None, out: Path) -> tuple[RecoSa
             with np.load(npz, allow_pickle=False) as z:
                 return RecoSample({k: z[k] for k in z.files}, info["sources"], "ta"), float(info["seconds"])
     t0 = time.perf_counter()
-    sample = load_ta_sample([data], max_events)
+    sample = load_sample([data], max_events)
     seconds = time.perf_counter() - t0
     out.mkdir(parents=True, exist_ok=True)
     np.savez(npz, **sample.arrays)

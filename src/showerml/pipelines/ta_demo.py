@@ -29,10 +29,9 @@ def ta_demo_section(run: Path, report: Report, metrics: dict[str, Any], seed: in
     from showerml.detectors.ta import TaSimulator
     from showerml.io.ta import read_ta
     from showerml.pipelines.simulate import simulate_to_file
-    from showerml.reco.data import split_indices
+    from showerml.reco.data import load_sample, split_indices
     from showerml.reco.manifest import read_manifest
     from showerml.reco.registry import get_task
-    from showerml.reco.ta_data import load_ta_sample
     from showerml.reco.task import RunContext, TrainInfo
     from showerml.report.ta_display import draw_ta_event
     from showerml.spectra import Spectrum
@@ -51,7 +50,7 @@ def ta_demo_section(run: Path, report: Report, metrics: dict[str, Any], seed: in
                      "the upper/lower layer traces.")
     report.figure(draw_ta_event(data, biggest), f"TA-like event {biggest}: footprint and traces")
     task = get_task("ta")
-    sample = load_ta_sample([data])
+    sample = load_sample([data])
     tr, va, te = (sample.take(i) for i in split_indices(len(sample), seed))
     runs, plots = {}, {}
     for method in task.bench_methods:

@@ -1,7 +1,7 @@
 """DAMPE files → one in-memory sample with labels, energy bins and a seeded train/validation/test split.
 
 Files of the TA-like surface detector (attribute ``detector = "ta"``) are read by
-:func:`showerml.reco.ta_data.load_ta_sample` instead (truth, standard reconstruction and observables in memory, the
+:func:`showerml.reco.ta_data.load_ta_arrays` instead (truth, standard reconstruction and observables in memory, the
 traces streamed); a sample is of one detector only (:attr:`RecoSample.detector`).
 """
 
@@ -69,9 +69,10 @@ def load_sample(paths: Sequence[str | os.PathLike[str]], max_events: int | None 
     if "ta" in detectors:
         if len(detectors) > 1:
             raise InputError("the --data files mix TA-like and other detectors; give files of one detector")
-        from showerml.reco.ta_data import load_ta_sample
+        from showerml.reco.ta_data import load_ta_arrays
 
-        return load_ta_sample(paths, max_events)
+        arrays, names = load_ta_arrays(paths, max_events)
+        return RecoSample(arrays, names, "ta")
     parts = []
     for path in paths:
         events = read_dampe(path, slice(0, max_events) if max_events else None)

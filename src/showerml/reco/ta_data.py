@@ -17,19 +17,18 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from showerml.errors import InputError
 from showerml.io.hdf5 import open_h5
 from showerml.io.ta import check_network_input, read_ta
-from showerml.reco.data import RecoSample
 from showerml.reco.ta_observables import observables
 from showerml.reco.ta_reconstruct import reconstruct
 from showerml.reco.ta_stations import StationArrays
 
-__all__ = ["CHUNK", "load_ta_sample", "reconstruct_rows", "TraceStore", "ta_sample_window"]
+__all__ = ["CHUNK", "load_ta_arrays", "reconstruct_rows", "TraceStore", "ta_sample_window"]
 
 #: events per reconstruction chunk
 CHUNK = 500
@@ -73,9 +72,18 @@ def _jobs(paths: Sequence[str], max_events: int | None) -> list[tuple[int, str, 
     return jobs
 
 
-def load_ta_sample(paths: Sequence[str | os.PathLike[str]], max_events: int | None = None,
-                   workers: int = 2) -> RecoSample:
-    """Read and reconstruct TA files (``max_events``: the first events of each file) into one sample."""
+class _Sample(Protocol):
+    """What :class:`TraceStore` needs of a sample (a :class:`showerml.reco.data.RecoSample`)."""
+
+    sources: list[str]
+
+    def __getitem__(self, key: str) -> np.ndarray: ...
+
+
+def load_ta_arrays(paths: Sequence[str | os.PathLike[str]], max_events: int | None = None,
+                   workers: int = 2) -> tuple[dict[str, np.ndarray], list[str]]:
+    """Read and reconstruct TA files (``max_events``: the first events of each file): (arrays, file names), which
+    :func:`showerml.reco.data.load_sample` wraps into a sample."""
     if not paths:
         raise InputError("give at least one --data FILE")
     names = [str(p) for p in paths]
@@ -94,7 +102,7 @@ def load_ta_sample(paths: Sequence[str | os.PathLike[str]], max_events: int | No
         part["file_index"] = np.full(e - s, k, np.int64)
         part["event_index"] = np.arange(s, e, dtype=np.int64)
     arrays = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
-    return RecoSample(arrays, names, "ta")
+    return arrays, names
 
 
 def ta_sample_window(path: str | os.PathLike[str]) -> tuple[int, int]:
@@ -114,7 +122,7 @@ class TraceStore:
     chunk each (a complete scratch file of the same events is reused, e.g. by a resumed training).
     """
 
-    def __init__(self, sample: RecoSample, scratch: str | os.PathLike[str] | None = None,
+    def __init__(self, sample: _Sample, scratch: str | os.PathLike[str] | None = None,
                  window: tuple[int, int] | None = None, cache_mb: int = 32) -> None:
         import h5py
 
