@@ -167,3 +167,23 @@ def test_samples_reproduce_the_empty_voxel_fraction_after_calibration(tmp_path):
         assert (out.voxels[:, s] == 0).mean() == pytest.approx((data.voxels[:, s] == 0).mean(), abs=0.05)
     again = load_model(model.save(tmp_path / kind))  # the cuts travel with the model
     np.testing.assert_array_equal(again.sample(data.incident, seed=3).voxels, out.voxels)
+
+
+@pytest.mark.slow
+def test_bench_variants_are_rows_of_one_trained_model_with_their_own_sampler(tmp_path):
+    from showerml.metrics.classifier import ClassifierConfig
+    from showerml.pipelines.evaluate import EvaluateConfig
+    from showerml.pipelines.fastsim_bench import BenchConfig, BenchModel, run_bench
+
+    entry = BenchModel("edm", hparams=SMALL["edm"], train={"epochs": 1}, timing_batches=(1,),
+                       variants={"edm@dpmpp2m-2": {"sampler": "dpmpp2m", "steps": 2}})
+    cfg = BenchConfig(n_reference=600, models=[entry], progress=False, timing_repeats=1,
+                      evaluate=EvaluateConfig(multiclass=False, distances=False,
+                                              classifier=ClassifierConfig(epochs=2)))
+    rows = run_bench(simulated("calogan", 1300, seed=5), tmp_path / "b", cfg).models
+    assert set(rows) == {"edm", "edm@dpmpp2m-2"}
+    assert (rows["edm"].hparams["sampler"], rows["edm"].hparams["steps"]) == ("heun", SMALL["edm"]["steps"])
+    assert (rows["edm@dpmpp2m-2"].hparams["sampler"], rows["edm@dpmpp2m-2"].hparams["steps"]) == ("dpmpp2m", 2)
+    assert rows["edm"].train_seconds == rows["edm@dpmpp2m-2"].train_seconds  # one training
+    assert all(0.5 <= r.auc_low_level <= 1.0 for r in rows.values())
+    assert (tmp_path / "b" / "samples" / "edm@dpmpp2m-2.h5").is_file()
