@@ -123,15 +123,16 @@ class EDMDiffusion(ShowerGenerator[_ScoreNet]):
         self.check_sampling(h)
         steps, sampler, churn = int(h["steps"]), str(h["sampler"]), float(h["s_churn"])
         sig = edm_sigmas(steps, float(h["sigma_min"]), float(h["sigma_max"]), float(h["rho"])).tolist()
-        lo = torch.as_tensor(self.prep.y_lo, dtype=torch.float32)
-        hi = torch.as_tensor(self.prep.y_hi, dtype=torch.float32)
+        dev = c.device  # the --device the base class placed the network on
+        lo = torch.as_tensor(self.prep.y_lo, dtype=torch.float32, device=dev)
+        hi = torch.as_tensor(self.prep.y_hi, dtype=torch.float32, device=dev)
         n = len(c)
 
         def d(x: torch.Tensor, s: float) -> torch.Tensor:
-            out = self.denoise(self.net, x, torch.full((n,), s), c)
+            out = self.denoise(self.net, x, torch.full((n,), s, device=dev), c)
             return torch.minimum(torch.maximum(out, lo), hi) if h["clip"] else out
 
-        x = sig[0] * torch.randn(n, self.dim, generator=generator)
+        x = sig[0] * torch.randn(n, self.dim, generator=generator, device=dev)
         previous: torch.Tensor | None = None
         for i in range(steps):
             s, s_next = sig[i], sig[i + 1]
@@ -141,7 +142,7 @@ class EDMDiffusion(ShowerGenerator[_ScoreNet]):
             if churn > 0:  # EDM Algorithm 2: raise the noise level to s_hat = (1 + γ) s first
                 gamma = min(churn / steps, math.sqrt(2) - 1)
                 s_hat = s * (1 + gamma)
-                x = x + math.sqrt(s_hat**2 - s**2) * torch.randn(x.shape, generator=generator)
+                x = x + math.sqrt(s_hat**2 - s**2) * torch.randn(x.shape, generator=generator, device=dev)
                 s = s_hat
             slope = (x - d(x, s)) / s
             x_next = x + (s_next - s) * slope
