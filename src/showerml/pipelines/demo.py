@@ -202,6 +202,12 @@ def _ta_section(run: Path, report: Report, metrics: dict[str, Any], seed: int) -
     ta_demo_section(run, report, metrics, seed)
 
 
+def _inference_section(run: Path, report: Report, metrics: dict[str, Any], seed: int) -> None:
+    from showerml.pipelines.inference_demo import inference_demo_section
+
+    inference_demo_section(run, report, metrics, seed)
+
+
 #: sections in order; later capabilities append theirs
 DEMO_SECTIONS: list[Section] = [
     _calogan_section,
@@ -213,6 +219,7 @@ DEMO_SECTIONS: list[Section] = [
     _anomaly_section,
     _integrate_section,
     _ta_section,
+    _inference_section,
 ]
 
 
