@@ -75,3 +75,25 @@ def test_every_method_trains_evaluates_and_reloads(sample: RecoSample, tmp_path:
     info = d.train("cnn3d", tr, va, ctx)
     res = d.evaluate(ctx.out, info, te).result
     assert {"cnn3d", "pca"} == set(res.methods)
+
+
+def test_herd_tasks_run_from_the_reco_cli(sample: RecoSample, tmp_path: Path) -> None:
+    """`showerml reco train|evaluate` read HERD files (registered tasks); a DAMPE task refuses them in one line."""
+    import subprocess
+    import sys
+
+    def reco(*args: object) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "showerml.cli.main", "reco", *map(str, args)],
+                              capture_output=True, text=True, cwd=tmp_path, check=False)
+
+    from showerml.reco.registry import task_names
+
+    assert {"herd-ep", "herd-direction", "ep-arch"} <= set(task_names())
+    data = [a for f in sample.sources for a in ("--data", f)]
+    r = reco("train", "herd-ep", "--method", "moments", *data, "--out", tmp_path / "m", "-q")
+    assert r.returncode == 0, r.stderr
+    r = reco("evaluate", "herd-ep", "--model", tmp_path / "m", *data, "--out", tmp_path / "ev.json")
+    assert r.returncode == 0, r.stderr
+    assert "moments" in (tmp_path / "ev.json").read_text()
+    r = reco("train", "ep", *data, "--out", tmp_path / "bad", "-q")
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "bad").exists()

@@ -74,6 +74,7 @@ def train_task(task: str, data: Sequence[str | os.PathLike[str]], out: str | os.
     reuse = _check_models(t, models or {})
     run = RunFolder(out, overwrite=overwrite)
     sample = load_sample(data, max_events)
+    t.check_detector(sample)
     tr, va, _ = split_indices(len(sample), seed, (0.85, 0.15, 0.0))
     with run:
         if settings is not None:
@@ -89,6 +90,7 @@ def evaluate_task(task: str, model: str | os.PathLike[str], data: Sequence[str |
     t = get_task(task)
     info = TrainInfo.from_manifest(read_manifest(model, t.name))
     sample = load_sample(data, max_events)
+    t.check_detector(sample)
     result = t.evaluate(Path(model), info, sample).result
     return ModelEvaluation(t.name, info.method, tuple(str(d) for d in data), result)
 
@@ -102,6 +104,9 @@ def route_files(data: Sequence[str | os.PathLike[str]]) -> dict[str, list[Path]]
         attrs = read_attrs(path)
         if attrs.get("detector") == "ta":  # the TA-like surface detector (task 'ta')
             roles["ta"].append(Path(path))
+            continue
+        if attrs.get("detector") == "herd":  # the HERD-like calorimeter (tasks 'herd-ep', 'herd-direction')
+            roles["herd"].append(Path(path))
             continue
         if attrs.get("detector") != "dampe":
             raise InputError(f"{path}: not a DAMPE file (detector = {attrs.get('detector')!r})")

@@ -2,21 +2,21 @@
 
 Files of the TA-like surface detector (attribute ``detector = "ta"``) are read by
 :func:`showerml.reco.ta_data.load_ta_arrays` instead (truth, standard reconstruction and observables in memory, the
-traces streamed); a sample is of one detector only (:attr:`RecoSample.detector`).
+traces streamed), those of the HERD-like calorimeter (``detector = "herd"``) by
+:func:`showerml.reco.herd_data.load_herd_sample`; a sample is of one detector only (:attr:`RecoSample.detector`).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from showerml.errors import InputError
 from showerml.io.dampe import read_dampe
 from showerml.io.hdf5 import read_attrs
+from showerml.reco.sample import RecoSample
 
 __all__ = ["RecoSample", "load_sample", "split_indices", "DEPOSIT_BINS_GEV", "PDG_ELECTRON", "PDG_GAMMA"]
 
@@ -24,38 +24,6 @@ __all__ = ["RecoSample", "load_sample", "split_indices", "DEPOSIT_BINS_GEV", "PD
 DEPOSIT_BINS_GEV = (100.0, 300.0, 1000.0, 10000.0, np.inf)
 PDG_ELECTRON = 11
 PDG_GAMMA = 22
-
-
-@dataclass
-class RecoSample:
-    """The arrays of one or more DAMPE files, concatenated (STK cluster arrays padded to a common width)."""
-
-    arrays: dict[str, np.ndarray]
-    sources: list[str]
-    detector: str = "dampe"
-
-    def __len__(self) -> int:
-        return len(self.arrays["energy"])
-
-    def __getitem__(self, key: str) -> np.ndarray:
-        return self.arrays[key]
-
-    def take(self, index: np.ndarray) -> RecoSample:
-        return RecoSample({k: v[index] for k, v in self.arrays.items()}, self.sources, self.detector)
-
-    @property
-    def deposit(self) -> np.ndarray:
-        """Measured BGO energy (MeV): the sum of the (possibly saturated) bar readings."""
-        return self.arrays["bgo"].reshape(len(self), -1).sum(axis=1).astype(np.float64)
-
-    def describe(self) -> dict[str, Any]:
-        if "pdg" not in self.arrays:
-            a, n = np.unique(self.arrays.get("mass_number", np.zeros(0)), return_counts=True)
-            return {"events": len(self), "files": self.sources, "detector": self.detector,
-                    "mass_number_counts": {int(k): int(c) for k, c in zip(a, n, strict=True)}}
-        pdg, counts = np.unique(self.arrays["pdg"], return_counts=True)
-        return {"events": len(self), "files": self.sources, "pdg_counts": {int(p): int(c) for p, c in
-                                                                           zip(pdg, counts, strict=True)}}
 
 
 def load_sample(paths: Sequence[str | os.PathLike[str]], max_events: int | None = None) -> RecoSample:
@@ -73,6 +41,12 @@ def load_sample(paths: Sequence[str | os.PathLike[str]], max_events: int | None 
 
         arrays, names = load_ta_arrays(paths, max_events)
         return RecoSample(arrays, names, "ta")
+    if "herd" in detectors:
+        if len(detectors) > 1:
+            raise InputError("the --data files mix HERD-like and other detectors; give files of one detector")
+        from showerml.reco.herd_data import load_herd_sample
+
+        return load_herd_sample(paths, max_events)
     parts = []
     for path in paths:
         events = read_dampe(path, slice(0, max_events) if max_events else None)

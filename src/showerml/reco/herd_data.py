@@ -22,8 +22,8 @@ from showerml.detectors.herd import geometry as geo
 from showerml.detectors.physics.materials import LYSO
 from showerml.errors import InputError
 from showerml.io.herd import dense_calo, read_herd
-from showerml.reco.data import RecoSample
 from showerml.reco.herd_direction import principal_axes
+from showerml.reco.sample import RecoSample
 
 __all__ = ["load_herd_sample", "sample_detector", "herd_images", "herd_points", "herd_scalars", "dampe_points",
            "shower_moments", "N_SCALARS_HERD"]
@@ -49,7 +49,7 @@ def load_herd_sample(paths: Sequence[str | os.PathLike[str]], max_events: int | 
         p["calo_energy"] = np.pad(p["calo_energy"], ((0, 0), (0, pad)))
     arrays = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     arrays["detector_herd"] = np.ones(len(arrays["energy"]), bool)
-    return RecoSample(arrays, [str(p) for p in paths])
+    return RecoSample(arrays, [str(p) for p in paths], "herd")
 
 
 def sample_detector(s: RecoSample) -> str:

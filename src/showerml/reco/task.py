@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["RunContext", "TrainInfo", "Evaluation", "TaskResult", "ReconstructionTask", "BENCH_ROLES"]
 
 #: the roles the bench gives its input files by their attributes (see :func:`showerml.pipelines.reco.route_files`)
-BENCH_ROLES = ("e", "gamma", "p", "nuclei", "saturation", "ta")
+BENCH_ROLES = ("e", "gamma", "p", "nuclei", "saturation", "ta", "herd")
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,8 @@ class ReconstructionTask(ABC, Generic[R]):
     name: ClassVar[str] = ""
     #: one line for help texts and the report
     title: ClassVar[str] = ""
+    #: the detector whose files the task reads (:attr:`RecoSample.detector`: dampe, ta or herd)
+    detector: ClassVar[str] = "dampe"
     #: trainable methods; the first is the default
     methods: ClassVar[tuple[str, ...]] = ()
     #: the classical baseline, evaluated on the same events next to every method
@@ -133,6 +135,12 @@ class ReconstructionTask(ABC, Generic[R]):
         if method not in self.methods:
             raise InputError(f"unknown method '{method}' for {self.name}: choose {', '.join(self.methods)}")
         return method
+
+    def check_detector(self, sample: RecoSample) -> None:
+        """A one-line :class:`InputError` when ``sample`` holds another detector's events than the task reads."""
+        if sample.detector != self.detector:
+            raise InputError(f"task '{self.name}' reads {self.detector} files, the --data files are {sample.detector} "
+                             f"files; choose a task for that detector (showerml reco train --help lists them)")
 
     def bench_model_dir(self, models: Path, method: str) -> Path:
         """Where the bench keeps the model of ``method``."""

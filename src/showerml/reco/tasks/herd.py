@@ -18,9 +18,8 @@ the graph network, each next to a classical baseline on the same events.
   the axis angle per incident-energy bin (around 100 GeV, 1 TeV, 10 TeV).
 
 Both use the events whose track crosses ≥ 300 mm (26 X0) of LYSO (:data:`MIN_PATH_MM`), and implement the
-:class:`~showerml.reco.task.ReconstructionTask` interface; they are not in the registry because the bench's file
-routing and ``reco.data.load_sample`` read DAMPE files only (samples come from
-:func:`showerml.reco.herd_data.load_herd_sample`).
+:class:`~showerml.reco.task.ReconstructionTask` interface and are registered: ``showerml reco train|evaluate|bench``
+read HERD files (``detector = "herd"``, bench role ``herd``) through :func:`showerml.reco.herd_data.load_herd_sample`.
 """
 
 from __future__ import annotations
@@ -139,10 +138,12 @@ def _fit_fisher(tr: RecoSample, y: np.ndarray, out: Path) -> float:
 
 class HerdEPTask(ReconstructionTask[HerdEPResult]):
     name = "herd-ep"
+    detector = "herd"
     title = "e/p identification in the HERD-like calorimeter"
     methods = ("cnn3d", "vit", "gnn", "moments")
     baseline = "moments"
     bench_methods = ("cnn3d", "vit", "gnn")
+    bench_roles = ("herd",)
     order = 200
     result_type = HerdEPResult
 
@@ -232,10 +233,12 @@ class HerdDirectionResult(TaskResult):
 
 class HerdDirectionTask(ReconstructionTask[HerdDirectionResult]):
     name = "herd-direction"
+    detector = "herd"
     title = "shower direction in the HERD-like calorimeter"
     methods = ("cnn3d", "pca")
     baseline = "pca"
     bench_methods = ("cnn3d",)
+    bench_roles = ("herd",)
     order = 210
     result_type = HerdDirectionResult
 
@@ -298,5 +301,4 @@ class HerdDirectionTask(ReconstructionTask[HerdDirectionResult]):
         return Evaluation(HerdDirectionResult(metrics), arrays)
 
 
-#: not registered (module docstring): the bench routes and reads DAMPE files only
-REGISTERED: tuple[ReconstructionTask[Any], ...] = ()
+REGISTERED: tuple[ReconstructionTask[Any], ...] = (HerdEPTask(), HerdDirectionTask())

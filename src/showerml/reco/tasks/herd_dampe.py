@@ -7,7 +7,8 @@ identification.IdentificationTask`, reused for the selection and for ``cnn``, th
 patches, 77 tokens, 246 k parameters); ``gnn``: a :class:`~showerml.reco.graph.GraphNet` over the 32 most energetic
 bars (:func:`~showerml.reco.herd_data.dampe_points`, 6 nearest neighbours, 259 k parameters) with the same scalars;
 baseline: the ζ cut. Metric: proton rejection at 90 % electron efficiency per deposited-energy bin (DAMPE's bins).
-Not registered: the registry's ``ep`` task already benches the CNN; this one is run by ``benchmarks/bench_herd.py``.
+Registered: ``showerml reco train ep-arch --method vit|gnn|cnn`` and ``reco bench --tasks ep-arch`` (also run by
+``benchmarks/bench_herd.py``).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class DampeArchitecturesTask(ReconstructionTask[HerdEPResult]):
     methods = ("vit", "gnn", "cnn", "zeta")
     baseline = "zeta"
     bench_methods = ("cnn", "vit", "gnn")
+    bench_roles = ("e", "p")
     order = 220
     result_type = HerdEPResult
 
@@ -119,5 +121,4 @@ class DampeArchitecturesTask(ReconstructionTask[HerdEPResult]):
         return Evaluation(HerdEPResult(int((y == 1).sum()), int((y == 0).sum()), metrics), arrays)
 
 
-#: not registered (module docstring)
-REGISTERED: tuple[ReconstructionTask[Any], ...] = ()
+REGISTERED: tuple[ReconstructionTask[Any], ...] = (DampeArchitecturesTask(),)

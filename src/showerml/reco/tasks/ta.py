@@ -133,6 +133,7 @@ def _features(s: RecoSample) -> np.ndarray:
 
 class TaTask(ReconstructionTask[TaResult]):
     name = "ta"
+    detector = "ta"
     title = "TA-like SD: standard reconstruction, composition BDT and the correcting network"
     methods = ("net", "bdt", "standard")
     baseline = "standard"
