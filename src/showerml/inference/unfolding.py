@@ -6,7 +6,7 @@
 - cINN (:mod:`.cinn_unfold`), trained once; its replicas redraw the data (Poisson weights) and the truth draws —
   the training's own spread is *not* included (stated in the results).
 
-Scores per method against the data's true histogram t (when known): per-bin ratio u/t, χ²/ndf =
+Scores per method against the data's true histogram t (when known), over the bins with ≥ 10 true events: χ²/ndf =
 Σ (u − t)²/σ_u² / n_bins, and the fraction of bins whose ±1σ and ±2σ intervals contain t (68 % and 95 % if the errors
 are right).
 """
@@ -42,11 +42,16 @@ class MethodResult:
                 "note": self.note, **self.scores}
 
 
-def score(values: np.ndarray, errors: np.ndarray, truth: np.ndarray) -> dict[str, float]:
-    """χ²/ndf to the truth histogram and the per-bin interval coverage at 1σ and 2σ."""
-    pull = (values - truth) / np.where(errors > 0, errors, np.inf)
+def score(values: np.ndarray, errors: np.ndarray, truth: np.ndarray, min_count: float = 10.0) -> dict[str, float]:
+    """χ²/ndf to the truth histogram and the per-bin interval coverage at 1σ and 2σ, over the bins holding at least
+    ``min_count`` true events (where Gaussian errors mean something; a bin with no error counts as a miss)."""
+    use = np.asarray(truth) >= min_count
+    if not use.any():
+        raise InputError(f"no bin holds {min_count:g} or more true events to score against")
+    v, e, t = values[use], errors[use], truth[use]
+    pull = np.where(e > 0, (v - t) / np.where(e > 0, e, 1.0), np.where(v == t, 0.0, np.inf))
     return {"chi2_ndf": float(np.sum(pull**2) / len(pull)), "coverage_1sigma": float(np.mean(np.abs(pull) <= 1)),
-            "coverage_2sigma": float(np.mean(np.abs(pull) <= 2))}
+            "coverage_2sigma": float(np.mean(np.abs(pull) <= 2)), "scored_bins": int(use.sum())}
 
 
 def unfold_all(gen: np.ndarray, sim: np.ndarray, data: np.ndarray, true_edges: np.ndarray, meas_edges: np.ndarray,
