@@ -54,7 +54,7 @@ def main() -> None:
             rates[f"local_{workers}"] = timed(ExecutorSpec("local", workers), n, Path(tmp) / f"local{workers}.h5")
         for workers in (1, 2):
             t0 = time.perf_counter()
-            with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+            with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
                               silence_logs=logging.CRITICAL) as cluster:
                 spec = executor_spec("dask", workers, cluster.scheduler_address)
                 startup = time.perf_counter() - t0

@@ -35,7 +35,7 @@ def dask_address() -> Iterator[str]:
     LocalCluster = pytest.importorskip("distributed").LocalCluster
 
     if not _CLUSTER:
-        _CLUSTER.append(LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+        _CLUSTER.append(LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                                      silence_logs=logging.CRITICAL))
         yield _CLUSTER[0].scheduler_address
         _CLUSTER.pop().close()
@@ -211,7 +211,7 @@ def test_a_scheduler_without_workers_is_one_line(tmp_path: Path, capsys, monkeyp
     """A scheduler that answers but has no worker would leave the run waiting for ever: one line after the timeout."""
     LocalCluster = pytest.importorskip("distributed").LocalCluster
     monkeypatch.setattr("showerml.execution.spec.CONNECT_TIMEOUT_S", 1.0)
-    with LocalCluster(n_workers=0, processes=False, protocol="tcp://", dashboard_address=None,
+    with LocalCluster(n_workers=0, processes=False, protocol="tcp://", dashboard_address=":0",
                       silence_logs=logging.CRITICAL) as empty:
         code, _, err = cli(capsys, monkeypatch, "simulate", "calogan", "--out", str(tmp_path / "x.h5"), "--n", "5",
                            "--executor", "dask", "--scheduler", empty.scheduler_address)

@@ -52,7 +52,7 @@ class DaskExecutor(Executor):
         spec = self.spec
         if spec.scheduler == "local":
             self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                         dashboard_address=None, silence_logs=logging.CRITICAL)
+                                         dashboard_address=":0", silence_logs=logging.CRITICAL)
             self._client = Client(self._cluster)
         elif spec.scheduler is not None:
             quiet = logging.getLogger("distributed")
