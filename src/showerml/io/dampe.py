@@ -17,21 +17,22 @@ from showerml.io.shards import check_sharded
 __all__ = ["DampeEvents", "check_dampe_layout", "read_dampe"]
 
 
-def check_dampe_layout(f: h5py.File, path: object, layout: DampeLayout = DAMPE_LAYOUT) -> int:
-    """Check presence, shapes and event counts of the datasets of ``layout``; return N."""
+def check_dampe_layout(f: h5py.File, path: object, layout: DampeLayout = DAMPE_LAYOUT, name: str = "DAMPE") -> int:
+    """Check presence, shapes and event counts of the datasets of ``layout`` (a DAMPE-style layout of the detector
+    ``name``: DAMPE, or HERD in :mod:`showerml.io.herd`); return N."""
     counts = set()
     for key, info in layout.datasets.items():
         if key not in f or not isinstance(f[key], h5py.Dataset):
-            raise DataFileError(path, f"missing dataset '{key}' required by the DAMPE layout")
+            raise DataFileError(path, f"missing dataset '{key}' required by the {name} layout")
         shape = f[key].shape
         tail = shape[1:]
         if len(tail) != len(info.shape) or any(w is not None and w != g for w, g in zip(info.shape, tail,
                                                                                          strict=True)):
             want = "(N" + "".join(", " + ("M" if s is None else str(s)) for s in info.shape) + ")"
-            raise DataFileError(path, f"dataset '{key}' has shape {shape}, the DAMPE layout needs {want}")
+            raise DataFileError(path, f"dataset '{key}' has shape {shape}, the {name} layout needs {want}")
         counts.add(shape[0])
     if len(counts) != 1:
-        raise DataFileError(path, "DAMPE datasets hold different numbers of events")
+        raise DataFileError(path, f"{name} datasets hold different numbers of events")
     n = counts.pop()
     if n == 0:
         raise DataFileError(path, "the file holds no events")

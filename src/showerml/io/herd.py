@@ -13,6 +13,7 @@ import numpy as np
 from showerml.detectors.herd import geometry as geo
 from showerml.detectors.herd.layout import HERD_LAYOUT
 from showerml.errors import DataFileError, InputError
+from showerml.io.dampe import check_dampe_layout
 from showerml.io.hdf5 import open_h5
 
 __all__ = ["HerdEvents", "read_herd", "dense_calo", "check_herd_file"]
@@ -29,27 +30,9 @@ def check_herd_file(f: h5py.File, path: object) -> int:
     if detector != "herd":
         raise DataFileError(path, f"this is a '{detector}' file, not a HERD one (simulate it with "
                                   f"'showerml simulate herd')")
-    counts = set()
-    width = None
-    for key, info in HERD_LAYOUT.datasets.items():
-        if key not in f or not isinstance(f[key], h5py.Dataset):
-            raise DataFileError(path, f"missing dataset '{key}' required by the HERD layout")
-        shape = f[key].shape
-        tail = shape[1:]
-        if len(tail) != len(info.shape) or any(w is not None and w != g for w, g in zip(info.shape, tail,
-                                                                                         strict=True)):
-            want = "(N" + "".join(", " + ("M" if s is None else str(s)) for s in info.shape) + ")"
-            raise DataFileError(path, f"dataset '{key}' has shape {shape}, the HERD layout needs {want}")
-        if key in ("calo_index", "calo_energy"):
-            if width is not None and tail != width:
-                raise DataFileError(path, "calo_index and calo_energy have different widths")
-            width = tail
-        counts.add(shape[0])
-    if len(counts) != 1:
-        raise DataFileError(path, "HERD datasets hold different numbers of events")
-    n = counts.pop()
-    if n == 0:
-        raise DataFileError(path, "the file holds no events")
+    n = check_dampe_layout(f, path, HERD_LAYOUT, "HERD")
+    if f["calo_index"].shape[1:] != f["calo_energy"].shape[1:]:
+        raise DataFileError(path, "calo_index and calo_energy have different widths")
     return n
 
 
