@@ -80,8 +80,10 @@ def test_the_byte_comparison_can_fail(tmp_path: Path) -> None:
     assert md5(a) != md5(b)
 
 
-def test_cli_dask_run_matches_the_local_run(tmp_path: Path, dask_address: str, capsys, monkeypatch) -> None:
-    args = ["simulate", "calogan", "--n", "30", "--seed", "4", "--quiet"]
+@pytest.mark.parametrize("detector", [["calogan"], ["herd", "--particle", "e-", "--energy", "fixed:50"]])
+def test_cli_dask_run_matches_the_local_run(tmp_path: Path, dask_address: str, capsys, monkeypatch,
+                                            detector: list[str]) -> None:
+    args = ["simulate", *detector, "--n", "30", "--seed", "4", "--quiet"]
     code, out, err = cli(capsys, monkeypatch, *args, "--out", str(tmp_path / "local.h5"))
     assert code == 0, err
     code, out, err = cli(capsys, monkeypatch, *args, "--out", str(tmp_path / "dask.h5"), "--executor", "dask",

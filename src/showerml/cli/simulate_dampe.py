@@ -27,11 +27,11 @@ from showerml.cli.simulate import (
 )
 from showerml.errors import InputError
 
-__all__ = ["dampe", "register"]
+__all__ = ["EM_NAMES", "dampe", "register"]
 
 
 #: particle names the DAMPE-like simulator showers electromagnetically (see dampe.particles.parse_particle)
-_EM_NAMES = {"e-", "electron", "e+", "positron", "gamma", "photon", "g"}
+EM_NAMES = {"e-", "electron", "e+", "positron", "gamma", "photon", "g"}
 
 
 @simulate_app.command("dampe")
@@ -66,7 +66,7 @@ def dampe(
     from showerml.detectors.limits import DAMPE_EM_RANGE, DAMPE_NUCLEI_RANGE
 
     o, sections = resolve_options(ctx, config, dampe, sections=None)
-    em = str(o["particle"]).strip().lower() in _EM_NAMES
+    em = str(o["particle"]).strip().lower() in EM_NAMES
 
     def make() -> Any:
         from showerml.detectors.dampe import geometry as geo

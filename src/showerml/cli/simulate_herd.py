@@ -9,20 +9,25 @@ import typer
 
 from showerml.cli.options import CONFIG, resolve_options, shower_models
 from showerml.cli.simulate import (
+    CLUSTER,
+    CLUSTER_CONFIG,
+    EXECUTOR,
     MAX_MEMORY,
     OVERWRITE,
     QUIET,
+    SCHEDULER,
     SEED,
+    SHARDS,
     WORKERS,
     YES,
+    execution_spec,
     run_simulator,
     simulate_app,
     simulation_settings,
 )
+from showerml.cli.simulate_dampe import EM_NAMES
 
 __all__ = ["herd", "register"]
-
-_EM_NAMES = {"e-", "electron", "e+", "positron", "gamma", "photon", "g"}
 
 
 @simulate_app.command("herd")
@@ -45,6 +50,11 @@ def herd(
     max_memory: str = MAX_MEMORY,
     yes: bool = YES,
     config: Path = CONFIG,
+    executor: str = EXECUTOR,
+    scheduler: str = SCHEDULER,
+    cluster: str = CLUSTER,
+    cluster_config: Path = CLUSTER_CONFIG,
+    shards: Path = SHARDS,
 ) -> None:
     """Cosmic rays isotropic over the five instrumented faces of a 3D calorimeter of 7,497 LYSO cubes.
 
@@ -52,7 +62,7 @@ def herd(
     from showerml.detectors.herd.simulator import HERD_EM_RANGE, HERD_NUCLEI_RANGE
 
     o, sections = resolve_options(ctx, config, herd, sections=None)
-    em = str(o["particle"]).strip().lower() in _EM_NAMES
+    em = str(o["particle"]).strip().lower() in EM_NAMES
 
     def make() -> Any:
         from showerml.detectors.herd.simulator import HerdSimulator
@@ -64,7 +74,7 @@ def herd(
                   lambda sim: f"{sim.primary.name} events", HERD_EM_RANGE if em else HERD_NUCLEI_RANGE,
                   max_memory, yes, description="herd",
                   label=f"the herd simulator for {'e±/γ' if em else 'protons and nuclei'}",
-                  settings=lambda sim: simulation_settings(o, sim))
+                  settings=lambda sim: simulation_settings(o, sim), executor=execution_spec(o), shards=shards)
 
 
 def register(app: typer.Typer) -> None:
